@@ -1,0 +1,201 @@
+"""Reading the cells of one table row: numbers, placeholders, units and notes.
+
+A row's text (everything between its label and the next label) becomes a list of `Cell`s; when the
+count does not match the template's columns, `candidates` lists every reading the template's own sums
+allow (digit runs split, a cell missing, a value repeated across merged cells). The caller keeps a
+reading only when it is the only one: a number is never guessed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from pipeline.templates import SumRule
+
+BLANK_MARK = "\u2205"  # written by the grid extractors for a real, empty cell (not a merged one)
+PLACEHOLDERS = frozenset({BLANK_MARK, "—", "——", "———", "-", "--", "/", "/", "\\", "无", "―", "─", "－", "空", "N/A"})
+
+_NUMBER = re.compile(
+    r"-?\d+(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?"  # thousands separators or a plain number
+)
+_UNIT = re.compile(r"\s*(万元|元|件|个|条|项|次|宗|家|人次)")
+_NOTE = re.compile(r"\s*\(([^()]*)\)")
+_ENUMERATOR_AFTER = re.compile(r"[.、](?!\d)")
+
+SPLIT_BUDGET = 200_000  # enumeration steps before a digit run is declared unreadable
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: float | None  # None: a placeholder, read as 0
+    raw: str
+    splittable: bool = False  # digits run together, may hold several cells
+    unit: str | None = None
+    note: str | None = None
+
+    @property
+    def number(self) -> float:
+        return 0 if self.value is None else self.value
+
+
+def _as_number(text: str) -> float:
+    value = float(text.replace(",", ""))
+    return int(value) if value.is_integer() and "." not in text else value
+
+
+def tokenize(segment: str) -> list[Cell]:
+    """Cells of a row segment, in order; text (labels, headers) is skipped."""
+    cells: list[Cell] = []
+    for chunk in segment.split():
+        if chunk in PLACEHOLDERS or set(chunk) <= {"—", "-", "―", "─"}:
+            cells.append(Cell(None, chunk))
+            continue
+        pos = 0
+        while True:
+            m = _NUMBER.search(chunk, pos)
+            if not m:
+                break
+            raw, end = m.group(), m.end()
+            pos = end
+            if m.start() > 0 and chunk[m.start() - 1] == "(" and chunk[end:end + 1] == ")":
+                continue  # an enumerator such as (5)
+            if m.start() > 0 and not chunk[m.start() - 1].isdigit() and chunk[m.start() - 1] not in "-+(":
+                if not _starts_cell(chunk, m.start()):
+                    continue  # digits inside words (第2号): not a cell
+            if _ENUMERATOR_AFTER.match(chunk, end) or (end == len(chunk) and chunk[end - 1:end] in ".、"):
+                raw = raw[:-1] if len(raw) > 1 and raw[-2].isdigit() else ""  # 00000002.其他 -> 0000000
+                if not raw or raw == "-":
+                    continue
+            unit = note = None
+            if (u := _UNIT.match(chunk, end)) is not None:
+                unit, end = u.group(1), u.end()
+            if (n := _NOTE.match(chunk, end)) is not None:
+                note, end = n.group(1), n.end()
+            pos = max(pos, end)
+            plain = raw.lstrip("-")
+            cells.append(Cell(_as_number(raw), raw, plain.isdigit() and len(plain) > 1, unit, note))
+    return cells
+
+
+def _starts_cell(chunk: str, start: int) -> bool:
+    # A number right after a CJK label in run-together text (行政许可2293) is a cell; after Latin it is not.
+    prev = chunk[start - 1]
+    return "\u4e00" <= prev <= "\u9fff" or prev in "):：、。,;”\"》】"
+
+
+def satisfies(values: Sequence[float], sums: Sequence[SumRule]) -> bool:
+    return all(abs(sum(values[i] for i in r.parts) - values[r.total]) < 1e-9 for r in sums)
+
+
+def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> list[tuple[float, ...]]:
+    """Every reading of `cells` as `n` column values that the layout and the sums allow."""
+    cells = _trim_blanks(list(cells), n)
+    k = len(cells)
+    if k == n:
+        return [tuple(c.number for c in cells)]
+    found: set[tuple[float, ...]] = set()
+    if k > n:
+        values = [c.number for c in cells]
+        if k % n == 0 and all(values[i:i + n] == values[:n] for i in range(0, k, n)):
+            return [tuple(values[:n])]  # a row printed twice
+        if not sums:
+            return []
+        for drop in itertools.combinations(range(k), k - n):
+            vec = tuple(v for i, v in enumerate(values) if i not in drop)
+            if satisfies(vec, sums):
+                found.add(vec)
+        return sorted(found)
+    if any(c.splittable for c in cells):
+        found.update(v for v in _splits(cells, n, sums) if not sums or satisfies(v, sums))
+    if sums and n - k == 1:
+        found.update(_with_one_missing([c.number for c in cells], n, sums))
+    return sorted(found)
+
+
+def printed_cells(cells: Sequence[Cell], n: int) -> list[Cell]:
+    """The cells that stand for the `n` columns, once the label columns' blanks are set aside."""
+    return _trim_blanks(list(cells), n)
+
+
+def _trim_blanks(cells: list[Cell], n: int) -> list[Cell]:
+    # Blank cells at either end of a segment usually belong to the label columns.
+    while len(cells) > n and cells[0].value is None and cells[0].raw == BLANK_MARK:
+        cells.pop(0)
+    while len(cells) > n and cells[-1].value is None and cells[-1].raw == BLANK_MARK:
+        cells.pop()
+    return cells
+
+
+def _with_one_missing(values: list[float], n: int, sums: Sequence[SumRule]) -> Iterator[tuple[float, ...]]:
+    for pos in range(n):
+        vec: list[float | None] = values[:pos] + [None] + values[pos:]
+        for rule in sums:
+            members = [*rule.parts, rule.total]
+            if pos not in members:
+                continue
+            others = sum(vec[i] for i in rule.parts if i != pos)  # type: ignore[misc]
+            vec[pos] = vec[rule.total] - others if pos != rule.total else others  # type: ignore[operator]
+            break
+        if vec[pos] is None or vec[pos] < 0:  # type: ignore[operator]
+            continue
+        if satisfies(vec, sums):  # type: ignore[arg-type]
+            yield tuple(vec)  # type: ignore[arg-type]
+
+
+def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> Iterator[tuple[float, ...]]:
+    """Split digit runs into more cells (no leading zeros) until there are `n`, checking sums early."""
+    budget = [SPLIT_BUDGET]
+    completes = {r.total: r for r in sums}
+
+    def pieces(digits: str, count: int) -> Iterator[list[str]]:
+        if count == 1:
+            if digits == "0" or not digits.startswith("0"):
+                yield [digits]
+            return
+        if digits.startswith("0"):
+            for rest in pieces(digits[1:], count - 1):
+                yield ["0", *rest]
+            return
+        for cut in range(1, len(digits) - count + 2):
+            for rest in pieces(digits[cut:], count - 1):
+                yield [digits[:cut], *rest]
+
+    def walk(i: int, acc: list[float]) -> Iterator[tuple[float, ...]]:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
+        remaining_cells = len(cells) - i
+        if i == len(cells):
+            if len(acc) == n:
+                yield tuple(acc)
+            return
+        cell = cells[i]
+        room = n - len(acc) - (remaining_cells - 1)
+        if not cell.splittable:
+            counts: Iterator[int] = iter((1,))
+        else:
+            digits = cell.raw.lstrip("-")
+            counts = iter(range(1, min(room, len(digits)) + 1))
+        for count in counts:
+            if cell.splittable:
+                sign = "-" if cell.raw.startswith("-") else ""
+                options = ([sign + p[0], *p[1:]] for p in pieces(cell.raw.lstrip("-"), count))
+            else:
+                options = iter(([cell.raw],) if cell.value is not None else ([None],))  # type: ignore[list-item]
+            for option in options:
+                nums = [0 if p is None else _as_number(p) for p in option]
+                new = acc + nums
+                if any(idx in completes and idx < len(new) and not satisfies_rule(new, completes[idx])
+                       for idx in range(len(acc), len(new))):
+                    continue
+                yield from walk(i + 1, new)
+
+    yield from walk(0, [])
+
+
+def satisfies_rule(values: Sequence[float], rule: SumRule) -> bool:
+    return abs(sum(values[i] for i in rule.parts) - values[rule.total]) < 1e-9
+

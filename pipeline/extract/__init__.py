@@ -1,0 +1,36 @@
+"""Bytes of one report -> `Document`: its text, with table cells separated by tabs and rows by lines.
+
+One module per format; each returns the same model so that `parse` never knows where a row came from.
+"""
+
+from __future__ import annotations
+
+from pipeline.extract.model import Document, ExtractionError
+
+
+def extract(data: bytes, fmt: str) -> Document:
+    """Dispatch on the format detected from the bytes (`detect.detect_format`)."""
+    if fmt == "empty":
+        raise ExtractionError("empty_file", "the file is empty (0 bytes or only white space)")
+    if fmt == "pdf":
+        from pipeline.extract.pdf import extract_pdf
+
+        return extract_pdf(data)
+    if fmt == "html":
+        from pipeline.extract.html import extract_html
+
+        return extract_html(data)
+    if fmt == "docx":
+        from pipeline.extract.docx import extract_docx
+
+        return extract_docx(data)
+    if fmt in ("doc", "rtf", "zip"):
+        from pipeline.extract.office import extract_via_libreoffice
+
+        return extract_via_libreoffice(data, fmt)
+    from pipeline.extract.text import extract_text
+
+    return extract_text(data)
+
+
+__all__ = ["Document", "ExtractionError", "extract"]

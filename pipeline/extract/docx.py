@@ -1,0 +1,44 @@
+"""DOCX through python-docx, paragraphs and tables in document order."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+import docx
+from docx.oxml.ns import qn
+
+from pipeline.extract.model import Document, ExtractionError, row_line
+from pipeline.textnorm import normalise
+
+
+def extract_docx(data: bytes) -> Document:
+    try:
+        document = docx.Document(BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ExtractionError("unreadable_docx", f"the DOCX cannot be opened: {exc}") from exc
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            lines.append(normalise(_text(child)))
+        elif child.tag == qn("w:tbl"):
+            lines.extend(_table_lines(child))
+    title = document.core_properties.title or None
+    return Document("\n".join(line for line in lines if line.strip()), title=title)
+
+
+def _text(element) -> str:
+    return "".join(node.text or "" for node in element.iter(qn("w:t")))
+
+
+def _table_lines(tbl) -> list[str]:
+    lines = []
+    for tr in tbl.iter(qn("w:tr")):
+        cells: list[str | None] = []
+        for tc in tr.iterchildren(qn("w:tc")):
+            merge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
+            continued = merge is not None and merge.get(qn("w:val")) in (None, "continue")
+            # a vertically merged cell repeats in every row it covers; only its first row carries it
+            cells.append(None if continued else " ".join(_text(p) for p in tc.iter(qn("w:p"))))
+        lines.append(row_line(cells))
+    return lines

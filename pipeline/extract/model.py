@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.cells import BLANK_MARK
+from pipeline.textnorm import normalise
+
+
+_DIGIT_GAP = re.compile(r"(?<=\d) (?=\d)")
+
+
+@dataclass
+class Document:
+    text: str  # normalised; cells joined by tabs, table rows and paragraphs by new lines
+    title: str | None = None  # a title the format carries besides the text (HTML <title>, PDF metadata)
+    pages: int = 1
+    notes: list[str] = field(default_factory=list)
+
+
+class ExtractionError(Exception):
+    """A report that cannot be read at all; `rule` becomes the report_issues rule."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+def row_line(cells: list[str | None]) -> str:
+    """One grid row as a line: merged (None) cells vanish, empty ones become BLANK_MARK."""
+    out = []
+    for cell in cells:
+        if cell is None:
+            continue
+        # one grid cell holds one number: digits split by a line break or a styled span belong together
+        text = _DIGIT_GAP.sub("", " ".join(normalise(cell).split()))
+        out.append(text if text else BLANK_MARK)
+    return "\t".join(out)

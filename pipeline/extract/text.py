@@ -1,0 +1,23 @@
+"""Plain text: tab dumps, crawler dumps with cells run together, Markdown from converters."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.detect import decode_text
+from pipeline.extract.model import Document
+from pipeline.textnorm import normalise
+
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def extract_text(data: bytes) -> Document:
+    text = normalise(decode_text(data))
+    lines = []
+    for line in text.splitlines():
+        if _MD_RULE.match(line):
+            continue  # a Markdown table's |---|---| rule
+        if line.count("|") >= 2:
+            line = "\t".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+        lines.append(line)
+    return Document("\n".join(lines))

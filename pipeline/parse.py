@@ -1,0 +1,193 @@
+"""Find the template's rows in a document's text and read their cells.
+
+Every extractor turns its format into one text: table cells separated by tabs, rows by new lines
+(or, for crawler dumps, no separators at all). Rows are found by their label fragments in a
+white-space-free view of that text, in template order and inside their table's span; a row's cells
+are the numbers between its label and the next row's label. This works the same for HTML grids,
+PDF tables, tab dumps and cells run together, and survives merged cells, labels broken over lines and
+headers repeated across pages.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pipeline.cells import Cell, candidates, printed_cells, tokenize
+from pipeline.rules import Violation, column_violations
+from pipeline.templates import Block, Row, Template
+from pipeline.textnorm import CompactIndex, compact
+
+LOOKAHEAD_ROWS = 2  # a row found after one of the next rows' labels is taken as missing
+SOLVER_COMBINATIONS = 50_000
+
+
+@dataclass
+class RowReading:
+    row: Row
+    values: tuple[float, ...]
+    cells: list[Cell]  # as printed; may differ in number from values when a row was resolved
+
+
+@dataclass
+class Parsed:
+    template: Template
+    readings: dict[str, RowReading] = field(default_factory=dict)
+    issues: list[Violation] = field(default_factory=list)
+    blocks_found: list[str] = field(default_factory=list)
+
+    def vectors(self) -> dict[str, tuple[float, ...]]:
+        return {code: r.values for code, r in self.readings.items()}
+
+
+@dataclass
+class _Located:
+    row: Row
+    start: int  # compact positions of the label
+    end: int
+
+
+def _find_first(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
+    """Earliest position of any of `keys` (compact form) in [start, end)."""
+    best: tuple[int, int] | None = None
+    for key in keys:
+        key = compact(key)
+        pos = index.find(key, start, end)
+        if pos >= 0 and (best is None or pos < best[0]):
+            best = (pos, pos + len(key))
+    return best
+
+
+def _find_preferred(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
+    """Position of the first key in `keys` order that occurs: anchors are listed most specific first."""
+    for key in keys:
+        key = compact(key)
+        pos = index.find(key, start, end)
+        if pos >= 0:
+            return pos, pos + len(key)
+    return None
+
+
+def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int) -> list[_Located]:
+    found: list[_Located] = []
+    cursor = start
+    for i, row in enumerate(rows):
+        if not row.keys:
+            continue
+        hit = _find_first(index, row.keys, cursor, end)
+        if hit is None:
+            continue
+        later = [_find_first(index, r.keys, cursor, end) for r in rows[i + 1:i + 1 + LOOKAHEAD_ROWS] if r.keys]
+        if any(h is not None and h[0] < hit[0] for h in later):
+            continue  # the next row comes first: this label is absent and `hit` belongs further down
+        found.append(_Located(row, *hit))
+        cursor = hit[1]
+    return found
+
+
+def parse_tables(text: str, template: Template) -> Parsed:
+    index = CompactIndex(text)
+    parsed = Parsed(template)
+    cursor = 0
+    spans: list[tuple[Block, int, int]] = []  # block, start of its anchor, end of its anchor
+    for block in template.blocks:
+        hit = _find_preferred(index, block.anchors, cursor)
+        if hit is None:
+            parsed.issues.append(Violation("table_missing", f"table {block.name} not found"))
+            continue
+        spans.append((block, *hit))
+        cursor = hit[0]
+    for n, (block, a_start, a_end) in enumerate(spans):
+        if n + 1 < len(spans):
+            nxt = spans[n + 1][0]
+            limit = _find_first(index, nxt.anchors, a_end)
+            b_end = limit[0] if limit else spans[n + 1][1]
+        else:
+            stop = _find_first(index, block.end_anchors, a_end) if block.end_anchors else None
+            b_end = stop[0] if stop else len(index.compact)
+        located = _locate_rows(index, block.rows, a_start, b_end)
+        if n + 1 < len(spans) and located:  # the next table starts at its first anchor after our last row
+            limit = _find_first(index, spans[n + 1][0].anchors, located[-1].end)
+            b_end = limit[0] if limit else b_end
+        _read_block(index, block, located, a_end, b_end, parsed)
+    return parsed
+
+
+def _read_block(index: CompactIndex, block: Block, located: list[_Located], anchor_end: int, b_end: int,
+                parsed: Parsed) -> None:
+    options: dict[str, list[tuple[float, ...]]] = {}
+    printed: dict[str, tuple[Row, list[Cell]]] = {}
+    headless = [r for r in block.rows if not r.keys]
+    segments: list[tuple[Row, int, int]] = []
+    for i, loc in enumerate(located):
+        seg_end = located[i + 1].start if i + 1 < len(located) else b_end
+        segments.append((loc.row, loc.end, seg_end))
+    for row in headless:  # table 四: its numbers follow the header
+        segments.append((row, anchor_end, b_end))
+    for row, s, e in segments:
+        text = index.text[index.to_original(s):index.to_original(e)]
+        cells = tokenize(text)
+        if row.optional and not cells:
+            continue
+        n = len(row.columns)
+        printed[row.code] = (row, cells)
+        options[row.code] = candidates(cells, n, row.sums) if cells else []
+    found_codes = {loc.row.code for loc in located} | {r.code for r in headless if r.code in printed}
+    parsed.blocks_found.append(block.name)
+    for row in block.rows:
+        if row.optional or row.code in found_codes:
+            continue
+        if row.code.startswith("outcomes:other.") and "outcomes:other" in printed:
+            continue  # a 2021 report that prints （六）其他处理 as one row
+        parsed.issues.append(Violation("row_missing", f"table {block.name}: row {row.code} not found"))
+    _resolve(block, options, printed, parsed)
+
+
+def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],
+             printed: dict[str, tuple[Row, list[Cell]]], parsed: Parsed) -> None:
+    """Keep each row's reading when it is the only one the rules allow."""
+    certain = {code: opts[0] for code, opts in options.items() if len(opts) == 1}
+    ambiguous = {code: opts for code, opts in options.items() if len(opts) > 1}
+    if ambiguous and block.name == "三":
+        certain.update(_solve_columns(certain, ambiguous))
+    for code, (row, cells) in printed.items():
+        if code in certain:
+            parsed.readings[code] = RowReading(row, _in_wan_yuan(row, certain[code], cells), cells)
+        elif not cells:
+            parsed.issues.append(Violation("cells_missing", f"{code}: no numbers printed"))
+        else:
+            raw = " ".join(c.raw for c in cells)
+            how = f"{len(options[code])} readings fit" if options[code] else "no reading fits the template"
+            parsed.issues.append(Violation("cells_unresolved", f"{code}: {len(cells)} cells [{raw}] for "
+                                           f"{len(row.columns)} columns; {how}; left out"))
+
+
+def _solve_columns(certain: dict[str, tuple[float, ...]],
+                   ambiguous: dict[str, list[tuple[float, ...]]]) -> dict[str, tuple[float, ...]]:
+    codes = list(ambiguous)
+    total = 1
+    for code in codes:
+        total *= len(ambiguous[code])
+    if total > SOLVER_COMBINATIONS:
+        return {}
+    fits = []
+    for combo in itertools.product(*(ambiguous[c] for c in codes)):
+        vectors = dict(certain) | dict(zip(codes, combo, strict=True))
+        if not column_violations(vectors):
+            fits.append(combo)
+    out = {}
+    for i, code in enumerate(codes):
+        values = {combo[i] for combo in fits}
+        if len(values) == 1:
+            out[code] = values.pop()
+    return out
+
+
+def _in_wan_yuan(row: Row, values: tuple[float, ...], cells: list[Cell]) -> tuple[float, ...]:
+    """Amounts printed in 元 (75394432.52元) become 万元, the template's unit."""
+    shown = printed_cells(cells, len(row.columns))
+    if len(shown) != len(values):
+        return values
+    return tuple(round(v / 10_000, 6) if col.money and c.unit == "元" else v
+                 for v, col, c in zip(values, row.columns, shown, strict=True))

@@ -1,0 +1,58 @@
+"""Text normalisation shared by every extractor and by the template labels."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# NFKC folds full-width digits and brackets and the Kangxi radicals (⽂ -> 文); these it leaves alone.
+_EXTRA = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\u00a0": " ", "\u3000": " ", "\u2014": "—"})
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+_WS = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return _INVISIBLE.sub("", text.translate(_EXTRA))
+
+
+def compact(text: str) -> str:
+    """Normalised text without any white space: the form in which labels are compared."""
+    return _WS.sub("", normalise(text))
+
+
+class CompactIndex:
+    """A white-space-free view of a text that maps positions back to the original."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        chars: list[str] = []
+        positions: list[int] = []
+        for i, ch in enumerate(text):
+            if not ch.isspace():
+                chars.append(ch)
+                positions.append(i)
+        self.compact = "".join(chars)
+        self._pos = positions
+
+    def to_original(self, compact_pos: int) -> int:
+        if compact_pos >= len(self._pos):
+            return len(self.text)
+        return self._pos[compact_pos]
+
+    def find(self, needle: str, start: int = 0, end: int | None = None) -> int:
+        return self.compact.find(needle, start, len(self.compact) if end is None else end)
+
+
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def parse_year(token: str) -> int | None:
+    """'2021', '２０２１' or '二〇二一' -> 2021."""
+    token = normalise(token).strip()
+    if token.isdigit() and len(token) == 4:
+        return int(token)
+    if len(token) == 4 and all(ch in _CN_DIGITS for ch in token):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in token))
+    return None
