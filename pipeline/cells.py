@@ -22,10 +22,11 @@ _NUMBER = re.compile(
     r"-?\d+(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?"  # thousands separators or a plain number
 )
 _UNIT = re.compile(r"\s*(万元|元|件|个|条|项|次|宗|家|人次)")
-_NOTE = re.compile(r"\s*\(([^()]*)\)")
+_NOTE = re.compile(r"\s*\((?![一二三四五六七八九十\d]{1,2}\))([^()]*)\)")  # not the next label's (二)
 _ENUMERATOR_AFTER = re.compile(r"[.、](?!\d)")
 
-SPLIT_BUDGET = 200_000  # enumeration steps before a digit run is declared unreadable
+SPLIT_BUDGET = 200_000
+MAX_EXTRA_CELLS = 2  # a value repeated across merged grid cells; more than that is not one row  # enumeration steps before a digit run is declared unreadable
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def satisfies(values: Sequence[float], sums: Sequence[SumRule]) -> bool:
     return all(abs(sum(values[i] for i in r.parts) - values[r.total]) < 1e-9 for r in sums)
 
 
-def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> list[tuple[float, ...]]:
+def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool = False) -> list[tuple[float, ...]]:
     """Every reading of `cells` as `n` column values that the layout and the sums allow."""
     cells = _trim_blanks(list(cells), n)
     k = len(cells)
@@ -99,10 +100,10 @@ def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> list[t
     found: set[tuple[float, ...]] = set()
     if k > n:
         values = [c.number for c in cells]
-        if k % n == 0 and all(values[i:i + n] == values[:n] for i in range(0, k, n)):
-            return [tuple(values[:n])]  # a row printed twice
-        if not sums:
-            return []
+        if repeated_ok and k % n == 0 and all(values[i:i + n] == values[:n] for i in range(0, k, n)):
+            return [tuple(values[:n])]  # a row printed twice (a header and data row repeated)
+        if not sums or k - n > MAX_EXTRA_CELLS:
+            return []  # more cells than a merged cell or two explain: the labels are not where the numbers are
         for drop in itertools.combinations(range(k), k - n):
             vec = tuple(v for i, v in enumerate(values) if i not in drop)
             if satisfies(vec, sums):

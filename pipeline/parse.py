@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.cells import Cell, candidates, printed_cells, tokenize
+from pipeline.cells import BLANK_MARK, Cell, candidates, printed_cells, tokenize
 from pipeline.rules import Violation, column_violations
 from pipeline.templates import Block, Row, Template
 from pipeline.textnorm import CompactIndex, compact
@@ -125,6 +125,9 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
         segments.append((loc.row, loc.end, seg_end))
     for row in headless:  # table 四: its numbers follow the header
         segments.append((row, anchor_end, b_end))
+    found = {loc.row.code for loc in located}
+    # the full label of a row not found (short fragments such as 其他 occur inside other labels)
+    absent_keys = [compact(r.keys[0]) for r in block.rows if r.keys and r.code not in found and len(r.keys[0]) >= 4]
     for row, s, e in segments:
         text = index.text[index.to_original(s):index.to_original(e)]
         cells = tokenize(text)
@@ -132,8 +135,11 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
             continue
         n = len(row.columns)
         printed[row.code] = (row, cells)
-        options[row.code] = candidates(cells, n, row.sums) if cells else []
-    found_codes = {loc.row.code for loc in located} | {r.code for r in headless if r.code in printed}
+        if any(key in index.compact[s:e] for key in absent_keys):
+            options[row.code] = []  # another row's label sits among these numbers: they cannot be assigned
+            continue
+        options[row.code] = candidates(cells, n, row.sums, repeated_ok=not row.keys) if cells else []
+    found_codes = found | {r.code for r in headless if r.code in printed}
     parsed.blocks_found.append(block.name)
     for row in block.rows:
         if row.optional or row.code in found_codes:
@@ -154,6 +160,7 @@ def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],
     for code, (row, cells) in printed.items():
         if code in certain:
             parsed.readings[code] = RowReading(row, _in_wan_yuan(row, certain[code], cells), cells)
+            _note_cells(code, row, cells, parsed)
         elif not cells:
             parsed.issues.append(Violation("cells_missing", f"{code}: no numbers printed"))
         else:
@@ -191,3 +198,14 @@ def _in_wan_yuan(row: Row, values: tuple[float, ...], cells: list[Cell]) -> tupl
         return values
     return tuple(round(v / 10_000, 6) if col.money and c.unit == "元" else v
                  for v, col, c in zip(values, row.columns, shown, strict=True))
+
+
+def _note_cells(code: str, row: Row, cells: list[Cell], parsed: Parsed) -> None:
+    shown = printed_cells(cells, len(row.columns))
+    blanks = [c.raw for c in shown if c.value is None]
+    if blanks:
+        marks = "".join(sorted({"blank" if b == BLANK_MARK else b for b in blanks}))
+        parsed.issues.append(Violation("blank_as_zero", f"{code}: {len(blanks)} cell(s) printed as {marks} read as 0"))
+    for c in shown:
+        if c.note:
+            parsed.issues.append(Violation("cell_note", f"{code}: {c.raw}({c.note})"))

@@ -63,3 +63,29 @@ def _col(row: Row, i: int) -> str:
 
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
+
+
+# Rules whose rows record what was done with a cell; they do not lower a report's status.
+NOTE_RULES = frozenset({"blank_as_zero", "cell_note", "legacy_template"})
+INCOMPLETE_RULES = frozenset({"table_missing", "row_missing", "cells_unresolved", "cells_missing", "legacy_template"})
+
+
+def check(rows: Mapping[str, tuple[Row, Sequence[float]]]) -> list[Violation]:
+    """Every consistency rule of the templates on one report's rows."""
+    out: list[Violation] = []
+    for row, values in rows.values():
+        out.extend(row_sum_violations(row, values))
+    out.extend(column_violations({code: values for code, (_, values) in rows.items()}))
+    return out
+
+
+def status(issues: Sequence[Violation], n_facts: int) -> str:
+    """`failed` (nothing loaded), `partial` (something missing), `inconsistent` (a rule broken) or `ok`."""
+    rules = {i.rule for i in issues}
+    if n_facts == 0:
+        return "partial" if "legacy_template" in rules else "failed"
+    if rules & INCOMPLETE_RULES:
+        return "partial"
+    if rules - NOTE_RULES:
+        return "inconsistent"
+    return "ok"

@@ -1,0 +1,85 @@
+"""One report's bytes -> everything the warehouse stores about it. Pure: no files, no database."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.detect import Region, ReportMeta, describe, detect_format
+from pipeline.extract import ExtractionError, extract
+from pipeline.normalise import count_facts, fact_frames
+from pipeline.parse import parse_tables
+from pipeline.rules import Violation, check, status
+from pipeline.templates import TEMPLATES
+
+_TITLE_SUFFIX = re.compile(r"(党工委管委会|管理委员会|管委会|人民政府)$")
+
+
+@dataclass
+class ReportResult:
+    report_id: str
+    source_uri: str
+    format: str
+    meta: ReportMeta | None
+    agency_id: str | None
+    status: str
+    facts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    issues: list[Violation] = field(default_factory=list)
+    pages: int = 0
+
+    @property
+    def n_facts(self) -> int:
+        return count_facts(self.facts)
+
+
+def report_id_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def agency_key(name: str | None, region: Region) -> str | None:
+    """The body's identity: its region and its name without the seat's suffix (宝山区人民政府 = 宝山区)."""
+    if not name:
+        return None
+    base = _TITLE_SUFFIX.sub("", name) or name
+    return "|".join([region.province or "", region.city or "", region.county or "", base])
+
+
+def agency_id_of(key: str | None) -> str | None:
+    return None if key is None else "ag_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def process_report(data: bytes, source_uri: str, region: Region | None = None) -> ReportResult:
+    """Detect, extract, parse and check one report. Never raises on bad input: it records why."""
+    rid = report_id_of(data)
+    fmt = detect_format(data)
+    try:
+        doc = extract(data, fmt)
+    except ExtractionError as exc:
+        return ReportResult(rid, source_uri, fmt, None, None, "failed", issues=[Violation(exc.rule, str(exc))])
+    meta = describe(doc.text, doc.title)
+    if region is not None and (region.province or region.city):
+        meta = ReportMeta(meta.title, meta.agency_name, meta.year, meta.template, region)
+    agency_id = agency_id_of(agency_key(meta.agency_name, meta.region))
+    issues: list[Violation] = []
+    if meta.year is None:
+        issues.append(Violation("year_unknown", "no report year in the title or the text"))
+    if meta.agency_name is None:
+        issues.append(Violation("agency_unknown", "no agency name in the report's title"))
+    template = TEMPLATES.get(meta.template)
+    if template is None:
+        rule = "legacy_template" if meta.template == "legacy" else "template_unknown"
+        detail = ("a free-form report from before the 2019 template: its numbers are not extracted"
+                  if meta.template == "legacy" else "neither template's tables were found: not an annual report?")
+        issues.append(Violation(rule, detail))
+        return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, 0), issues=issues, pages=doc.pages)
+    parsed = parse_tables(doc.text, template)
+    issues += parsed.issues
+    issues += check({code: (r.row, r.values) for code, r in parsed.readings.items()})
+    frames = fact_frames(parsed, rid, agency_id, meta.year)
+    n = count_facts(frames)
+    if n == 0 and not any(i.rule == "table_missing" for i in issues):
+        issues.append(Violation("no_numbers", "the tables were found but no number could be read"))
+    return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, n), frames, issues, doc.pages)
