@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pipeline.templates import SumRule
 
 BLANK_MARK = "\u2205"  # written by the grid extractors for a real, empty cell (not a merged one)
-PLACEHOLDERS = frozenset({BLANK_MARK, "—", "——", "———", "-", "--", "/", "/", "\\", "无", "―", "─", "－", "空", "N/A"})
+PLACEHOLDERS = frozenset({BLANK_MARK, "—", "——", "———", "-", "--", "/", "\\", "无", "―", "─", "－", "空", "N/A"})
 
 _NUMBER = re.compile(
     r"-?\d+(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?"  # thousands separators or a plain number

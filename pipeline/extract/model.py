@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pipeline.cells import BLANK_MARK
 from pipeline.textnorm import normalise
 
-
 _DIGIT_GAP = re.compile(r"(?<=\d) (?=\d)")
 
 
