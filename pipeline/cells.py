@@ -23,6 +23,7 @@ _NUMBER = re.compile(
 )
 _UNIT = re.compile(r"\s*(万元|元|件|个|条|项|次|宗|家|人次)")
 _NOTE = re.compile(r"\s*\((?![一二三四五六七八九十\d]{1,2}\))([^()]*)\)")  # not the next label's (二)
+_PAREN = re.compile(r"\([^()\t\n]*\)")
 _ENUMERATOR_AFTER = re.compile(r"[.、](?!\d)")
 
 SPLIT_BUDGET = 200_000
@@ -50,6 +51,7 @@ def _as_number(text: str) -> float:
 def tokenize(segment: str) -> list[Cell]:
     """Cells of a row segment, in order; text (labels, headers) is skipped."""
     cells: list[Cell] = []
+    segment = _PAREN.sub(lambda m: m.group().replace(" ", ""), segment)  # 22（其中修订 16 件） is one cell
     for chunk in segment.split():
         if chunk in PLACEHOLDERS or set(chunk) <= {"—", "-", "―", "─"}:
             cells.append(Cell(None, chunk))

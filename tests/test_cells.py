@@ -1,0 +1,101 @@
+"""Reading cells and rows: the quirks of real reports, one at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.cells import BLANK_MARK, candidates, tokenize
+from pipeline.detect import detect_format, describe
+from pipeline.parse import parse_tables
+from pipeline.templates import APPEAL_SUMS, APPLICANT_SUM, TEMPLATES
+from pipeline.textnorm import normalise, parse_year
+
+
+@pytest.mark.parametrize(("text", "values"), [
+    ("1\t0\t2", [1, 0, 2]),
+    ("—\t-\t/\t无", [None, None, None, None]),
+    ("２２", [22]),
+    ("1,234", [1234]),
+    ("2648\t-18\t538", [2648, -18, 538]),
+    ("22（其中修订 16 件）", [22]),
+    ("00000002.", [0]),  # the next row's enumerator 2. glued to this row's digits
+])
+def test_tokenize(text, values):
+    assert [c.value for c in tokenize(normalise(text))] == values
+
+
+def test_note_is_kept():
+    (cell,) = tokenize(normalise("22（其中修订 16 件）"))
+    assert cell.value == 22 and cell.note == "其中修订16件"
+
+
+def test_yuan_unit():
+    (cell,) = tokenize("251000元")
+    assert cell.value == 251000 and cell.unit == "元"
+
+
+def test_run_together_row_split_by_its_total():
+    assert candidates(tokenize("640020470"), 7, APPLICANT_SUM) == [(64, 0, 0, 2, 0, 4, 70)]
+
+
+def test_run_together_appeals_split_by_group_totals():
+    got = candidates(tokenize("10203120001200000"), 15, APPEAL_SUMS)
+    assert got == [(1, 0, 2, 0, 3, 12, 0, 0, 0, 12, 0, 0, 0, 0, 0)]
+
+
+def test_missing_cell_resolved_only_when_certain():
+    assert candidates(tokenize("0 0 0 0 0 0"), 7, APPLICANT_SUM) == [(0,) * 7]
+    assert len(candidates(tokenize("3 0 0 0 0 3"), 7, APPLICANT_SUM)) > 1  # where is the gap? not certain
+
+
+def test_table2_run_together_is_ambiguous():
+    assert len(candidates(tokenize("693665"), 3, ())) > 1
+    assert candidates(tokenize("000"), 3, ()) == [(0, 0, 0)]
+
+
+def test_blank_label_cells_are_set_aside():
+    cells = tokenize("\t".join([BLANK_MARK, "3", "0", "0", "0", "0", "0", "3"]))
+    assert candidates(cells, 7, APPLICANT_SUM) == [(3, 0, 0, 0, 0, 0, 3)]
+
+
+@pytest.mark.parametrize(("token", "year"), [("2021", 2021), ("２０２１", 2021), ("二〇二一", 2021), ("二零二三", 2023)])
+def test_years(token, year):
+    assert parse_year(token) == year
+
+
+def test_kangxi_radicals_spaces_and_broken_labels():
+    text = "\n".join([
+        "XX县人民政府2021年政府信息公开工作年度报告",
+        "三、收到和处理政府信息公开申请情况",
+        "一、本 年 新 收政府信息公开申请数量\t1\t0\t0\t0\t0\t0\t1",
+        "二、上年结转\t0\t0\t0\t0\t0\t0\t0",
+        "（一）予以公开\t1\t0\t0\t0\t0\t0\t1",
+        "2.其他法律行政止公开\t0\t0\t0\t0\t0\t0\t0",  # the typo of a real report
+        "5.要求⾏政机关确认或重\n新出具已获取信息\t0\t0\t0\t0\t0\t0\t0",  # Kangxi ⾏ and a broken label
+        "（七）总计\t1\t0\t0\t0\t0\t0\t1",
+    ])
+    parsed = parse_tables(normalise(text), TEMPLATES["2021"])
+    vectors = parsed.vectors()
+    assert vectors["outcomes:withheld.prohibited_by_law"] == (0,) * 7
+    assert vectors["outcomes:not_processed.confirmation"] == (0,) * 7
+    assert vectors["outcomes:granted"] == (1, 0, 0, 0, 0, 0, 1)
+
+
+def test_template_and_metadata_from_text():
+    meta = describe("洪泽区人民政府\n2023 年政府信息公开工作年度报告\n本报告由淮安市洪泽区人民政府办公室编制。本年制发件数 本年废止件数")
+    assert (meta.agency_name, meta.year, meta.template) == ("洪泽区人民政府", 2023, "2021")
+    assert meta.region.county == "洪泽区" and meta.region.city == "淮安市"
+
+
+def test_short_name_alone_gives_no_region():
+    meta = describe("宝山区2021年政府信息公开工作年度报告\n本年制发件数 本年废止件数")
+    assert meta.region.province is None  # 宝山区 exists in 上海市 and in 黑龙江省双鸭山市
+
+
+@pytest.mark.parametrize(("data", "fmt"), [
+    (b"%PDF-1.7\n...", "pdf"), (b"PK\x03\x04garbage", "zip"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "doc"),
+    (b"<html><body><table></table></body></html>", "html"), (b"<p>fragment</p>", "html"),
+    ("纯文本".encode("gb18030"), "txt"), (b"   ", "empty"),
+])
+def test_detect_format_from_bytes(data, fmt):
+    assert detect_format(data) == fmt

@@ -1,0 +1,61 @@
+"""Synthetic reports round-trip every number, in every format, for both templates."""
+
+from __future__ import annotations
+
+import random
+from io import BytesIO
+
+import pdfplumber
+import pytest
+from conftest import fact_key, result_facts
+
+from pipeline.generate import RENDERERS, SAMPLE_BODIES, make_report, render_html
+from pipeline.process import process_report
+from pipeline.textnorm import compact
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+@pytest.mark.parametrize("year", [2019, 2020, 2022, 2025])
+def test_round_trip(fmt, year):
+    rng = random.Random(year)
+    body = SAMPLE_BODIES[year % len(SAMPLE_BODIES)]
+    report = make_report(body, year, rng)
+    result = process_report(RENDERERS[fmt](report), f"synthetic.{fmt}")
+    assert result.format == fmt
+    assert result.status == "ok", result.issues
+    assert result_facts(result) == {fact_key(f): f["value"] for f in report.expected_facts()}
+    assert (result.meta.year, result.meta.agency_name, result.meta.template) == (year, body.name, report.template.code)
+    assert (result.meta.region.province, result.meta.region.county) == (body.province, body.county)
+
+
+def test_pdf_table_breaks_across_pages():
+    report = make_report(SAMPLE_BODIES[0], 2021, random.Random(7))
+    data = RENDERERS["pdf"](report)
+    with pdfplumber.open(BytesIO(data)) as pdf:
+        pages = [compact(p.extract_text() or "") for p in pdf.pages]
+    first = next(i for i, t in enumerate(pages) if "本年新收" in t)
+    last = next(i for i, t in enumerate(pages) if "结转下年度" in t)
+    assert last > first, "table 三 should continue on the next page"
+    result = process_report(data, "x.pdf")
+    assert result.status == "ok" and result.n_facts == len(report.expected_facts())
+
+
+def test_broken_rule_is_loaded_inconsistent_with_the_rule():
+    report = make_report(SAMPLE_BODIES[1], 2023, random.Random(3), break_rule=True)
+    result = process_report(render_html(report), "x.html")
+    assert result.status == "inconsistent"
+    assert "table3_outcome_total" in {i.rule for i in result.issues}
+    assert result_facts(result) == {fact_key(f): f["value"] for f in report.expected_facts()}
+
+
+def test_gbk_html_with_declared_charset():
+    report = make_report(SAMPLE_BODIES[2], 2021, random.Random(5))
+    result = process_report(render_html(report, charset="gbk"), "x.html")
+    assert result.status == "ok" and result.meta.agency_name == "洪泽区人民政府"
+
+
+def test_gbk_html_without_declared_charset_is_detected():
+    report = make_report(SAMPLE_BODIES[2], 2021, random.Random(5))
+    data = render_html(report, charset="gbk").replace(b'<meta charset="gbk">', b"")
+    result = process_report(data, "x.html")
+    assert result.status == "ok" and result.n_facts == len(report.expected_facts())
