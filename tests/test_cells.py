@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.cells import BLANK_MARK, candidates, tokenize
-from pipeline.detect import detect_format, describe
+from pipeline.detect import describe, detect_format
 from pipeline.parse import parse_tables
 from pipeline.templates import APPEAL_SUMS, APPLICANT_SUM, TEMPLATES
 from pipeline.textnorm import normalise, parse_year
