@@ -162,6 +162,7 @@ def describe(text: str, given_title: str | None = None) -> ReportMeta:
 
 
 # --- region -------------------------------------------------------------------------------------
+_PLACEHOLDER_CITIES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 _CLAUSE = re.compile(r"[，。；;：:！？!?、（）()《》“”\"\n\t ]+")
 
 
@@ -189,7 +190,7 @@ def find_region(text: str, agency: str | None) -> Region:
     rows = frame[["省", "市", "区", "adcode"]].itertuples(index=False)
     for clause, (prov, city, county, adcode) in zip(clauses, rows, strict=True):
         prov, city, county = (_clean(x) for x in (prov, city, county))
-        if city and len(_short(city)) < 2:
+        if city and (len(_short(city)) < 2 or city in _PLACEHOLDER_CITIES):
             city = None  # the gazetteer's placeholder cities (县, 市辖区)
         prov_seen = bool(prov) and _as_body(_short(prov), clause)
         city_seen = bool(city) and _as_body(_short(city), clause)

@@ -124,3 +124,30 @@ def test_console_script_runs(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", str(CORPUS / "raw" / "jiangsu_huaian_hongze_2023.pdf"),
                            "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True)
     assert "inconsistent\t186 facts" in proc.stdout
+
+
+def test_main_job_on_the_sample_twice_adds_nothing(tmp_path, capsys):
+    root = tmp_path / "data"
+    assert main(["run", "--data-dir", str(root)]) == 0
+    first = capsys.readouterr().out
+    assert "total: 21 reports (21 ok)" in first
+    before = _counts(root)
+    assert main(["run", "--data-dir", str(root)]) == 0
+    assert "(21 unchanged)" in capsys.readouterr().out
+    assert _counts(root) == before
+    with _db(root) as con:
+        bodies = con.execute("SELECT count(*), count(DISTINCT name) FROM agencies").fetchone()
+    assert bodies == (3, 2)  # two 宝山区 bodies, in 上海市 and in 黑龙江省, keep distinct ids
+
+
+def test_legacy_doc_without_libreoffice_says_what_to_install(tmp_path):
+    from pipeline.extract.office import soffice
+    from pipeline.process import process_report
+
+    result = process_report(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old.doc")
+    assert result.format == "doc" and result.status == "failed"
+    if soffice() is None:
+        (issue,) = result.issues
+        assert issue.rule == "needs_libreoffice" and "apt-get install libreoffice" in issue.detail
+    else:
+        assert result.issues
