@@ -59,3 +59,38 @@ def test_gbk_html_without_declared_charset_is_detected():
     data = render_html(report, charset="gbk").replace(b'<meta charset="gbk">', b"")
     result = process_report(data, "x.html")
     assert result.status == "ok" and result.n_facts == len(report.expected_facts())
+
+
+def test_fake_bold_pdf_is_read_once():
+    """Fake-bold PDFs print every character twice, a fraction of a point apart."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from pipeline.generate import render_text
+
+    report = make_report(SAMPLE_BODIES[0], 2021, random.Random(9))
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, invariant=1)
+    y = 800
+    for line in render_text(report).decode().splitlines():
+        for dx in (0, 0.3):  # the same glyphs again, offset: what a fake-bold export looks like
+            c.setFont("STSong-Light", 8)
+            c.drawString(20 + dx, y, "  ".join(line.split("\t"))[:110])
+        y -= 11
+        if y < 40:
+            c.showPage()
+            y = 800
+    c.save()
+    result = process_report(out.getvalue(), "bold.pdf")
+    assert result.status == "ok", result.issues
+    assert result_facts(result) == {fact_key(f): f["value"] for f in report.expected_facts()}
+
+
+def test_legacy_report_recorded_with_year_and_agency():
+    text = "平潭综合实验区2015年度政府信息公开工作年度报告\n一、概述\n2015年，我区主动公开政府信息1234条。"
+    result = process_report(text.encode("gb18030"), "legacy.txt")
+    assert (result.meta.template, result.meta.year, result.meta.agency_name) == ("legacy", 2015, "平潭综合实验区")
+    assert result.status == "partial" and [i.rule for i in result.issues] == ["legacy_template"]
