@@ -49,38 +49,56 @@ def _as_number(text: str) -> float:
 
 
 def tokenize(segment: str) -> list[Cell]:
-    """Cells of a row segment, in order; text (labels, headers) is skipped."""
+    """Cells of a row segment, in order; text (labels, headers) is skipped.
+
+    In a grid line (cells separated by tabs) a cell that starts with text is a label or a header
+    (数据1, 第2项): its digits are not cells. Without separators (crawler dumps) numbers run on from the
+    label (行政许可2293) and are read wherever they stand.
+    """
     cells: list[Cell] = []
     segment = _PAREN.sub(lambda m: m.group().replace(" ", ""), segment)  # 22（其中修订 16 件） is one cell
-    for chunk in segment.split():
-        if chunk in PLACEHOLDERS or set(chunk) <= {"—", "-", "―", "─"}:
-            cells.append(Cell(None, chunk))
-            continue
-        pos = 0
-        while True:
-            m = _NUMBER.search(chunk, pos)
-            if not m:
-                break
-            raw, end = m.group(), m.end()
-            pos = end
-            if m.start() > 0 and chunk[m.start() - 1] == "(" and chunk[end:end + 1] == ")":
-                continue  # an enumerator such as (5)
-            if m.start() > 0 and not chunk[m.start() - 1].isdigit() and chunk[m.start() - 1] not in "-+(":
-                if not _starts_cell(chunk, m.start()):
-                    continue  # digits inside words (第2号): not a cell
-            if _ENUMERATOR_AFTER.match(chunk, end) or (end == len(chunk) and chunk[end - 1:end] in ".、"):
-                raw = raw[:-1] if len(raw) > 1 and raw[-2].isdigit() else ""  # 00000002.其他 -> 0000000
-                if not raw or raw == "-":
-                    continue
-            unit = note = None
-            if (u := _UNIT.match(chunk, end)) is not None:
-                unit, end = u.group(1), u.end()
-            if (n := _NOTE.match(chunk, end)) is not None:
-                note, end = n.group(1), n.end()
-            pos = max(pos, end)
-            plain = raw.lstrip("-")
-            cells.append(Cell(_as_number(raw), raw, plain.isdigit() and len(plain) > 1, unit, note))
+    for line in segment.split("\n"):
+        grid = "\t" in line
+        for cell in line.split("\t") if grid else (line,):
+            if grid and not _LEADING_NUMBER.match(cell.strip()) and cell.strip() not in PLACEHOLDERS:
+                continue
+            for chunk in cell.split():
+                cells.extend(_chunk_cells(chunk))
     return cells
+
+
+_LEADING_NUMBER = re.compile(r"[-+]?\d")
+
+
+def _chunk_cells(chunk: str) -> list[Cell]:
+    if chunk in PLACEHOLDERS or set(chunk) <= {"—", "-", "―", "─"}:
+        return [Cell(None, chunk)]
+    out = []
+    pos = 0
+    while True:
+        m = _NUMBER.search(chunk, pos)
+        if not m:
+            break
+        raw, end = m.group(), m.end()
+        pos = end
+        if m.start() > 0 and chunk[m.start() - 1] == "(" and chunk[end:end + 1] == ")":
+            continue  # an enumerator such as (5)
+        if m.start() > 0 and not chunk[m.start() - 1].isdigit() and chunk[m.start() - 1] not in "-+(":
+            if not _starts_cell(chunk, m.start()):
+                continue  # digits inside words: not a cell
+        if _ENUMERATOR_AFTER.match(chunk, end) or (end == len(chunk) and chunk[end - 1:end] in ".、"):
+            raw = raw[:-1] if len(raw) > 1 and raw[-2].isdigit() else ""  # 00000002.其他 -> 0000000
+            if not raw or raw == "-":
+                continue
+        unit = note = None
+        if (u := _UNIT.match(chunk, end)) is not None:
+            unit, end = u.group(1), u.end()
+        if (n := _NOTE.match(chunk, end)) is not None:
+            note, end = n.group(1), n.end()
+        pos = max(pos, end)
+        plain = raw.lstrip("-")
+        out.append(Cell(_as_number(raw), raw, plain.isdigit() and len(plain) > 1, unit, note))
+    return out
 
 
 def _starts_cell(chunk: str, start: int) -> bool:

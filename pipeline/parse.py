@@ -69,6 +69,10 @@ def _find_preferred(index: CompactIndex, keys: Sequence[str], start: int, end: i
     return None
 
 
+def _specific(keys: Sequence[str]) -> tuple[str, ...]:
+    return tuple(k for k in keys if len(k) >= 4)
+
+
 def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int) -> list[_Located]:
     found: list[_Located] = []
     cursor = start
@@ -78,7 +82,8 @@ def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int)
         hit = _find_first(index, row.keys, cursor, end)
         if hit is None:
             continue
-        later = [_find_first(index, r.keys, cursor, end) for r in rows[i + 1:i + 1 + LOOKAHEAD_ROWS] if r.keys]
+        # only full labels can tell that a row is absent: short fragments (其他) also stand in headings
+        later = [_find_first(index, _specific(r.keys), cursor, end) for r in rows[i + 1:i + 1 + LOOKAHEAD_ROWS]]
         if any(h is not None and h[0] < hit[0] for h in later):
             continue  # the next row comes first: this label is absent and `hit` belongs further down
         found.append(_Located(row, *hit))
@@ -130,10 +135,13 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
     absent_keys = [compact(r.keys[0]) for r in block.rows if r.keys and r.code not in found and len(r.keys[0]) >= 4]
     for row, s, e in segments:
         text = index.text[index.to_original(s):index.to_original(e)]
+        n = len(row.columns)
+        own_line = text.split("\n", 1)[0]
+        if row.keys and "\t" in own_line and len(printed_cells(tokenize(own_line), n)) == n:
+            text, e = own_line, s + len(compact(own_line))  # a grid row: its numbers stand on its label's line
         cells = tokenize(text)
         if row.optional and not cells:
             continue
-        n = len(row.columns)
         printed[row.code] = (row, cells)
         if any(key in index.compact[s:e] for key in absent_keys):
             options[row.code] = []  # another row's label sits among these numbers: they cannot be assigned

@@ -7,6 +7,8 @@ from pipeline.cells import BLANK_MARK
 from pipeline.textnorm import normalise
 
 _DIGIT_GAP = re.compile(r"(?<=\d) (?=\d)")
+# A page number on a line of its own (— 4 —, 第 2 页, 2/5): between two halves of a table it reads as a cell.
+PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/共]\s*\d+\s*页?)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 
 
 @dataclass

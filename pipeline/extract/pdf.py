@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from io import BytesIO
 
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
-from pipeline.extract.model import Document, ExtractionError, row_line
+from pipeline.extract.model import PAGE_NUMBER, Document, ExtractionError, row_line
 from pipeline.textnorm import normalise
 
 # Tuning decisions, one visible line each (pdfplumber's own defaults otherwise).
@@ -17,7 +16,6 @@ TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", 
 DEDUPE = {"tolerance": 1}  # fake-bold text prints every character twice, offset by a fraction of a point
 TEXT_LINE = {"x_tolerance": 1.5, "y_tolerance": 3}
 MARGIN = 0.08  # share of the page height at top and bottom where page numbers live
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/共]\s*\d+\s*页?)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 
 
 def extract_pdf(data: bytes) -> Document:
@@ -54,7 +52,7 @@ def _page_lines(page: pdfplumber.page.Page) -> tuple[list[str], int]:
     height = float(page.height)
     for line in rest.extract_text_lines(**TEXT_LINE):
         in_margin = line["top"] < height * MARGIN or line["bottom"] > height * (1 - MARGIN)
-        if in_margin and _PAGE_NUMBER.match(line["text"]):
+        if in_margin and PAGE_NUMBER.match(line["text"]):
             continue  # "- 2 -" between two halves of a table would read as a cell
         placed.append((line["top"], normalise(line["text"])))
     placed.sort(key=lambda item: item[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.detect import decode_text
-from pipeline.extract.model import Document
+from pipeline.extract.model import PAGE_NUMBER, Document
 from pipeline.textnorm import normalise
 
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -15,8 +15,8 @@ def extract_text(data: bytes) -> Document:
     text = normalise(decode_text(data))
     lines = []
     for line in text.splitlines():
-        if _MD_RULE.match(line):
-            continue  # a Markdown table's |---|---| rule
+        if _MD_RULE.match(line) or PAGE_NUMBER.match(line):
+            continue  # a Markdown table's |---|---| rule, or a page number
         if line.count("|") >= 2:
             line = "\t".join(cell.strip() for cell in line.strip().strip("|").split("|"))
         lines.append(line)
