@@ -23,6 +23,7 @@ _NUMBER = re.compile(
 )
 _UNIT = re.compile(r"\s*(万元|元|件|个|条|项|次|宗|家|人次)")
 _NOTE = re.compile(r"\s*\((?![一二三四五六七八九十\d]{1,2}\))([^()]*)\)")  # not the next label's (二)
+_SPACED_ENUMERATOR = re.compile(r"(?<![\d.])(\d) +([.、])(?!\d)")
 _PAREN = re.compile(r"\([^()\t\n]*\)")
 _ENUMERATOR_AFTER = re.compile(r"[.、](?!\d)")
 
@@ -57,6 +58,7 @@ def tokenize(segment: str) -> list[Cell]:
     """
     cells: list[Cell] = []
     segment = _PAREN.sub(lambda m: m.group().replace(" ", ""), segment)  # 22（其中修订 16 件） is one cell
+    segment = _SPACED_ENUMERATOR.sub(r"\1\2", segment)  # "1 . 属 于" is the enumerator 1., not a cell
     for line in segment.split("\n"):
         grid = "\t" in line
         for cell in line.split("\t") if grid else (line,):

@@ -125,66 +125,160 @@ def intro(report: Report) -> list[str]:
     ]
 
 
-def table_rows(report: Report) -> list[tuple[str, list[list[str]]]]:
-    """(heading, grid rows) per table: label cells first, then the numbers as printed."""
-    t = report.template
-    v = report.values
-    cols19 = report.template.code == "2019"
+@dataclass(frozen=True)
+class GridCell:
+    col: int
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
 
-    def fmt(x: float) -> str:
-        return str(int(x)) if float(x).is_integer() and not isinstance(x, float) else f"{x:.2f}"
 
-    def cells(code: str) -> list[str]:
-        return [fmt(x) for x in v[code]]
+Grid = list[list[GridCell]]  # rows of placed cells; cells covered by a span are not listed
 
-    t2: list[list[str]] = []
-    heads = {
-        "regulations": ("第二十条第（一）项", ["信息内容", *(["本年新制作数量", "本年新公开数量", "对外公开总数量"] if cols19
-                                                      else ["本年制发件数", "本年废止件数", "现行有效件数"])]),
-        "permits": ("第二十条第（五）项", ["信息内容", *(["上一年项目数量", "本年增/减", "处理决定数量"] if cols19 else ["本年处理决定数量"])]),
-        "penalties": ("第二十条第（六）项", ["信息内容", *(["上一年项目数量", "本年增/减", "处理决定数量"] if cols19 else ["本年处理决定数量"])]),
-        "fees": ("第二十条第（八）项", ["信息内容", *(["上一年项目数量", "本年增/减"] if cols19 else ["本年收费金额（单位：万元）"])]),
-        "procurement": ("第二十条第（九）项", ["信息内容", "采购项目数量", "采购总金额"]),
-    }
+
+@dataclass
+class Style:
+    """How a report prints its tables: the national layout, or that layout with the quirks of real ones."""
+
+    quirks: bool = False
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+
+    def number(self, x: float, money_in_yuan: bool = False) -> str:
+        if money_in_yuan:
+            return f"{round(x * 10_000):d}元"
+        text = str(int(x)) if not isinstance(x, float) else f"{x:.2f}"
+        if not self.quirks:
+            return text
+        roll = self.rng.random()
+        if x == 0 and roll < 0.3:
+            return self.rng.choice(("", "—", "无", "/", "-"))  # blank for zero
+        if abs(x) >= 1000 and roll < 0.5 and not isinstance(x, float):
+            return f"{int(x):,}"
+        if roll > 0.9:
+            return text.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        return text
+
+    def label(self, text: str) -> str:
+        if not self.quirks:
+            return text
+        if self.rng.random() < 0.25:
+            text = text.replace(".", "、", 1)
+        if self.rng.random() < 0.2:
+            text = " ".join(text)  # spaces between characters
+        return text
+
+    def vertical(self, text: str) -> str:
+        return "\n".join(text) if self.quirks else text
+
+
+TABLE2_HEADS = {
+    ("2019", "regulations"): ("第二十条第（一）项", ["本年新制作数量", "本年新公开数量", "对外公开总数量"]),
+    ("2021", "regulations"): ("第二十条第（一）项", ["本年制发件数", "本年废止件数", "现行有效件数"]),
+    ("2019", "permits"): ("第二十条第（五）项", ["上一年项目数量", "本年增/减", "处理决定数量"]),
+    ("2021", "permits"): ("第二十条第（五）项", ["本年处理决定数量"]),
+    ("2019", "penalties"): ("第二十条第（六）项", ["上一年项目数量", "本年增/减", "处理决定数量"]),
+    ("2021", "penalties"): ("第二十条第（六）项", ["本年处理决定数量"]),
+    ("2019", "fees"): ("第二十条第（八）项", ["上一年项目数量", "本年增/减"]),
+    ("2021", "fees"): ("第二十条第（八）项", ["本年收费金额（单位：万元）"]),
+    ("2019", "procurement"): ("第二十条第（九）项", ["采购项目数量", "采购总金额"]),
+}
+TABLE3_GROUPS = {"withheld": "（三）不予公开", "unavailable": "（四）无法提供", "not_processed": "（五）不予处理",
+                 "other": "（六）其他处理"}
+TABLE3_HEADS = {"granted": "（一）予以公开", "partially_granted": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+                "total": "（七）总计", "other": "（六）其他处理"}
+TABLE3_STAGES = {"received": "一、本年新收政府信息公开申请数量", "carried_over": "二、上年结转政府信息公开申请数量",
+                 "carried_forward": "四、结转下年度继续办理"}
+TABLE3_SUBLABELS = {"other.no_correction": "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+                    "other.fee_unpaid": "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+                    "other.other": "其他"}
+
+
+def tables(report: Report, style: Style) -> list[tuple[str, Grid]]:
+    """The three tables as grids with merged cells, laid out as the national template prints them."""
+    return [("二、主动公开政府信息情况", _table2(report, style)),
+            ("三、收到和处理政府信息公开申请情况", _table3(report, style)),
+            ("四、政府信息公开行政复议、行政诉讼情况", _table4(report, style))]
+
+
+def _table2(report: Report, style: Style) -> Grid:
+    code = report.template.code
+    grid: Grid = []
     seen: set[str] = set()
-    for row in t.blocks[0].rows:
+    yuan = style.quirks and style.rng.random() < 0.5  # some reports print the fee amount in 元
+    for row in report.template.blocks[0].rows:
         if row.table not in seen:
             seen.add(row.table)
-            item, header = heads[row.table]
-            t2 += [[item], header]
-        label = "行政规范性文件" if row.code == "regulations:normative_document" and not cols19 else row.keys[0]
-        t2.append([label, *cells(row.code)])
-    t3: list[list[str]] = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "申请人情况"],
-                           ["自然人", "法人或其他组织", "总计"],
-                           ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
+            item, header = TABLE2_HEADS[(code, row.table)]
+            grid.append([GridCell(0, item, colspan=4)])
+            grid.append([GridCell(0, "信息内容"), *_spread(header, 3)])
+        label = "行政规范性文件" if row.code == "regulations:normative_document" and code == "2021" else row.keys[0]
+        numbers = [style.number(x, money_in_yuan=col.money and yuan) for x, col in zip(report.values[row.code], row.columns,
+                                                                                         strict=True)]
+        if row.code == "regulations:normative_document" and style.quirks and numbers[0].isdigit():
+            numbers[0] += f"（其中修订{style.rng.randint(0, 9)}件）"
+        grid.append([GridCell(0, style.label(label)), *_spread(numbers, 3)])
+    return grid
+
+
+def _spread(texts: list[str], width: int) -> list[GridCell]:
+    """Cells over `width` columns: the last one spans what is left (a merged cell)."""
+    cells = [GridCell(1 + i, t) for i, t in enumerate(texts)]
+    if len(texts) < width:
+        last = cells[-1]
+        cells[-1] = GridCell(last.col, last.text, colspan=width - len(texts) + 1)
+    return cells
+
+
+def _table3(report: Report, style: Style) -> Grid:
+    """10 columns: three label columns (merged as in the template) and seven applicant columns."""
+    v = report.values
+    grid: Grid = [
+        [GridCell(0, "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3, colspan=3),
+         GridCell(3, "申请人情况", colspan=7)],
+        [GridCell(3, "自然人", rowspan=2), GridCell(4, "法人或其他组织", colspan=5), GridCell(9, "总计", rowspan=2)],
+        [GridCell(4 + i, t) for i, t in enumerate(("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"))],
+    ]
+    rows = [r for r in report.template.blocks[1].rows if not r.optional]
+    outcome_rows = [r for r in rows if r.table == "outcomes"]
+    group_sizes: dict[str, int] = {}
+    for r in outcome_rows:
+        prefix = r.dims["outcome"].split(".")[0]
+        if "." in r.dims["outcome"]:
+            group_sizes[prefix] = group_sizes.get(prefix, 0) + 1
     current, sub = "", 0
-    groups = {"withheld": "（三）不予公开", "unavailable": "（四）无法提供", "not_processed": "（五）不予处理",
-              "other": "（六）其他处理"}
-    heads3 = {"granted": "（一）予以公开", "partially_granted": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
-              "total": "（七）总计", "other": "（六）其他处理"}
-    stages = {"received": "一、本年新收政府信息公开申请数量", "carried_over": "二、上年结转政府信息公开申请数量",
-              "carried_forward": "四、结转下年度继续办理"}
-    for row in t.blocks[1].rows:
-        if row.optional:
-            continue
-        code = row.dims.get("outcome") or row.dims.get("stage") or ""
-        if code in stages:
-            t3.append([stages[code], *cells(row.code)])
-        elif code in heads3:
-            t3.append((["三、本年度办理结果"] if code == "granted" else []) + [heads3[code], *cells(row.code)])
+    for r in rows:
+        code = r.dims.get("outcome") or r.dims.get("stage") or ""
+        numbers = [GridCell(3 + i, style.number(x)) for i, x in enumerate(v[r.code])]
+        lead: list[GridCell] = []
+        if code in TABLE3_STAGES:
+            lead = [GridCell(0, style.label(TABLE3_STAGES[code]), colspan=3)]
         else:
-            prefix = code.split(".")[0]
-            sub = sub + 1 if prefix == current else 1
-            lead = [] if prefix == current else [groups[prefix]]
-            current = prefix
-            label = f"{sub}.{'其他' if code == 'other.other' else row.keys[0]}"
-            t3.append([*lead, label, *cells(row.code)])
-    t4 = [["行政复议", "行政诉讼"],
-          ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"],
-          ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2,
-          cells("appeals:")]
-    return [("二、主动公开政府信息情况", t2), ("三、收到和处理政府信息公开申请情况", t3),
-            ("四、政府信息公开行政复议、行政诉讼情况", t4)]
+            if code == "granted":
+                lead.append(GridCell(0, style.vertical("三、本年度办理结果"), rowspan=len(outcome_rows)))
+            if code in TABLE3_HEADS:
+                lead.append(GridCell(1, style.label(TABLE3_HEADS[code]), colspan=2))
+            else:
+                prefix = code.split(".")[0]
+                sub = sub + 1 if prefix == current else 1
+                if prefix != current:
+                    lead.append(GridCell(1, style.vertical(TABLE3_GROUPS[prefix]) if style.quirks else TABLE3_GROUPS[prefix],
+                                         rowspan=group_sizes[prefix]))
+                current = prefix
+                text = TABLE3_SUBLABELS.get(code, r.keys[0])
+                lead.append(GridCell(2, style.label(f"{sub}.{text}")))
+        grid.append([*lead, *numbers])
+    return grid
+
+
+def _table4(report: Report, style: Style) -> Grid:
+    heads = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+    return [
+        [GridCell(0, "行政复议", colspan=5), GridCell(5, "行政诉讼", colspan=10)],
+        [*(GridCell(i, h, rowspan=2) for i, h in enumerate(heads)),
+         GridCell(5, "未经复议直接起诉", colspan=5), GridCell(10, "复议后起诉", colspan=5)],
+        [GridCell(5 + i, h) for i, h in enumerate(heads * 2)],
+        [GridCell(i, style.number(x)) for i, x in enumerate(report.values["appeals:"])],
+    ]
 
 
 def closing(report: Report) -> list[str]:
@@ -192,43 +286,67 @@ def closing(report: Report) -> list[str]:
             "六、其他需要报告的事项", "无其他需要报告的事项。"]
 
 
+def _width(grid: Grid) -> int:
+    return max(c.col + c.colspan for row in grid for c in row)
+
+
+def _matrix(grid: Grid) -> list[list[str]]:
+    """The grid as a full matrix: a spanned cell's text in its top-left corner, covered cells empty."""
+    width = _width(grid)
+    return [[next((c.text for c in row if c.col == j), "") for j in range(width)] for row in grid]
+
+
 # --- renderers --------------------------------------------------------------------------------
-def render_html(report: Report, charset: str = "utf-8") -> bytes:
+def render_html(report: Report, charset: str = "utf-8", style: Style | None = None) -> bytes:
+    style = style or Style()
     parts = [f'<html><head><meta charset="{charset}"><title>{title(report)}_政府信息公开年报</title></head><body>',
              '<div class="nav">首页 &gt; 政务公开 &gt; 行政许可 &gt; 年报</div>', f"<h1>{title(report)}</h1>"]
     parts += [f"<p>{p}</p>" for p in intro(report)]
-    for heading, grid in table_rows(report):
-        parts.append(f"<p>{heading}</p><table border='1'>")
-        parts += ["<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in grid]
+    for heading, grid in tables(report, style):
+        parts.append(f"<p>{heading}</p><table border='1' class='MsoNormalTable'>")
+        for row in grid:
+            tds = []
+            for c in row:
+                span = (f" rowspan='{c.rowspan}'" if c.rowspan > 1 else "") + (f" colspan='{c.colspan}'" if c.colspan > 1 else "")
+                text = c.text.replace("\n", "<br/>")
+                tds.append(f"<td{span}><p><span>{text or '&nbsp;'}</span></p></td>")
+            parts.append("<tr>" + "".join(tds) + "</tr>")
         parts.append("</table>")
     parts += [f"<p>{p}</p>" for p in closing(report)]
     parts.append("<div class='footer'>网站标识码：3500000001 版权所有</div></body></html>")
     return "\n".join(parts).encode(charset)
 
 
-def render_text(report: Report) -> bytes:
+def render_text(report: Report, style: Style | None = None) -> bytes:
+    """A tab dump, as text extracted from a published file: covered cells vanish."""
+    style = style or Style()
     lines = [title(report), *intro(report)]
-    for heading, grid in table_rows(report):
+    for heading, grid in tables(report, style):
         lines.append(heading)
-        lines += ["\t".join(row) for row in grid]
+        lines += ["\t".join(c.text.replace("\n", "") for c in row) for row in grid]
     lines += closing(report)
     return "\n".join(lines).encode("utf-8")
 
 
-def render_docx(report: Report) -> bytes:
+def render_docx(report: Report, style: Style | None = None) -> bytes:
     import docx
 
+    style = style or Style()
     document = docx.Document()
+    document.core_properties.title = title(report)
     document.add_paragraph(title(report))
     for p in intro(report):
         document.add_paragraph(p)
-    for heading, grid in table_rows(report):
+    for heading, grid in tables(report, style):
         document.add_paragraph(heading)
-        width = max(len(r) for r in grid)
-        table = document.add_table(rows=len(grid), cols=width)
+        table = document.add_table(rows=len(grid), cols=_width(grid))
+        table.style = "Table Grid"
         for i, row in enumerate(grid):
-            for j, cell in enumerate(row):
-                table.cell(i, j).text = cell
+            for c in row:
+                cell = table.cell(i, c.col)
+                if c.rowspan > 1 or c.colspan > 1:
+                    cell = cell.merge(table.cell(i + c.rowspan - 1, c.col + c.colspan - 1))
+                cell.text = c.text
     for p in closing(report):
         document.add_paragraph(p)
     out = BytesIO()
@@ -236,7 +354,7 @@ def render_docx(report: Report) -> bytes:
     return out.getvalue()
 
 
-def render_pdf(report: Report) -> bytes:
+def render_pdf(report: Report, style: Style | None = None) -> bytes:
     """reportlab with its built-in CID font (no font files needed); table 三 breaks across a page."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -245,18 +363,23 @@ def render_pdf(report: Report) -> bytes:
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    style = style or Style()
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     body = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=18, wordWrap="CJK")
     cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=8, leading=10, wordWrap="CJK")
     story: list = [Paragraph(title(report), ParagraphStyle("h", parent=body, fontSize=16, leading=24))]
     story += [Paragraph(p, body) for p in intro(report)]
-    for heading, grid in table_rows(report):
+    for heading, grid in tables(report, style):
         story += [Spacer(1, 6), Paragraph(heading, body)]
-        width = max(len(r) for r in grid)
-        data = [[Paragraph(c, cell) for c in row] + [""] * (width - len(row)) for row in grid]
-        table = Table(data, colWidths=[(A4[0] - 80) / width] * width)
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                                   ("FONTNAME", (0, 0), (-1, -1), "STSong-Light")]))
+        width = _width(grid)
+        data = [[Paragraph(t.replace("\n", "<br/>"), cell) if t else "" for t in row] for row in _matrix(grid)]
+        commands = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("FONTNAME", (0, 0), (-1, -1), "STSong-Light")]
+        for i, row in enumerate(grid):
+            for c in row:
+                if c.rowspan > 1 or c.colspan > 1:
+                    commands.append(("SPAN", (c.col, i), (c.col + c.colspan - 1, i + c.rowspan - 1)))
+        table = Table(data, colWidths=[(A4[0] - 80) / width] * width, splitByRow=1, splitInRow=1)
+        table.setStyle(TableStyle(commands))
         story.append(table)
     story += [Paragraph(p, body) for p in closing(report)]
     out = BytesIO()
@@ -268,7 +391,7 @@ RENDERERS = {"pdf": render_pdf, "html": render_html, "docx": render_docx, "txt":
 
 
 def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026)) -> list[Path]:
-    """The bundled sample: each body, each year, formats in rotation. Same seed, same bytes."""
+    """The bundled sample: each body, each year, formats in rotation. Same seed, same reports."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     files = []
@@ -277,7 +400,7 @@ def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026)) -> 
             fmt = FORMATS[(b + y) % 3]  # pdf, html, docx
             report = make_report(body, year, rng)
             path = out / f"{body.province}{body.county}_{year}.{fmt}"
-            if not path.exists():  # PDF and DOCX carry timestamps: keep the first rendering, same report
-                path.write_bytes(RENDERERS[fmt](report))
+            if not path.exists():  # DOCX carries timestamps: keep the first rendering of the same report
+                path.write_bytes(RENDERERS[fmt](report, style=Style(quirks=y % 2 == 1, rng=random.Random(seed + y))))
             files.append(path)
     return files

@@ -9,18 +9,21 @@ import pdfplumber
 import pytest
 from conftest import fact_key, result_facts
 
-from pipeline.generate import RENDERERS, SAMPLE_BODIES, make_report, render_html
+from pipeline.generate import RENDERERS, SAMPLE_BODIES, Style, make_report, render_html
 from pipeline.process import process_report
 from pipeline.textnorm import compact
 
 
+@pytest.mark.parametrize("quirks", [False, True], ids=["clean", "quirks"])
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 @pytest.mark.parametrize("year", [2019, 2020, 2022, 2025])
-def test_round_trip(fmt, year):
+def test_round_trip(fmt, year, quirks):
+    """Quirks: merged label cells, vertical labels, 1、 and spaced labels, blank/—/无 for zero, thousands
+    separators, full-width digits, fees in 元, notes in cells, rows split across pages."""
     rng = random.Random(year)
     body = SAMPLE_BODIES[year % len(SAMPLE_BODIES)]
     report = make_report(body, year, rng)
-    result = process_report(RENDERERS[fmt](report), f"synthetic.{fmt}")
+    result = process_report(RENDERERS[fmt](report, style=Style(quirks, random.Random(year))), f"synthetic.{fmt}")
     assert result.format == fmt
     assert result.status == "ok", result.issues
     assert result_facts(result) == {fact_key(f): f["value"] for f in report.expected_facts()}

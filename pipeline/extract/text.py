@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.cells import BLANK_MARK
 from pipeline.detect import decode_text
 from pipeline.extract.model import PAGE_NUMBER, Document
 from pipeline.textnorm import normalise
@@ -19,5 +20,7 @@ def extract_text(data: bytes) -> Document:
             continue  # a Markdown table's |---|---| rule, or a page number
         if line.count("|") >= 2:
             line = "\t".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+        if "\t" in line:  # a grid row: an empty field between tabs is a real, empty cell
+            line = "\t".join(cell.strip() or BLANK_MARK for cell in line.split("\t"))
         lines.append(line)
     return Document("\n".join(lines))
