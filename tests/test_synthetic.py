@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from io import BytesIO
 
 import pdfplumber
@@ -97,3 +98,16 @@ def test_legacy_report_recorded_with_year_and_agency():
     result = process_report(text.encode("gb18030"), "legacy.txt")
     assert (result.meta.template, result.meta.year, result.meta.agency_name) == ("legacy", 2015, "平潭综合实验区")
     assert result.status == "partial" and [i.rule for i in result.issues] == ["legacy_template"]
+
+
+def test_html_page_laid_out_in_tables_keeps_its_text():
+    """Old portals put the whole article, title and report tables, inside layout tables."""
+    report = make_report(SAMPLE_BODIES[0], 2022, random.Random(4))
+    page = render_html(report).decode()
+    body_start, body_end = page.index("<body>") + len("<body>"), page.index("</body>")
+    wrapped = (page[:body_start] + "<table width='100%'><tr><td>导航</td></tr><tr><td><table><tr><td>"
+               + page[body_start:body_end] + "</td></tr></table></td></tr></table>" + page[body_end:])
+    wrapped = re.sub(r"<title>.*?</title>", "<title>某某区人民政府门户网站</title>", wrapped)  # the site's name only
+    result = process_report(wrapped.encode(), "layout.html")
+    assert result.status == "ok" and result.meta.agency_name == SAMPLE_BODIES[0].name
+    assert result_facts(result) == {fact_key(f): f["value"] for f in report.expected_facts()}

@@ -43,11 +43,12 @@ def _walk(el: lxml.html.HtmlElement, out: list[str]) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _SKIP:
         return
-    if tag == "table":
+    if tag == "table" and not el.xpath(".//table"):
         for row in _table_rows(el):
             out.append("\n" + row + "\n")
         return
-    block = tag in _BLOCK
+    # a table holding tables lays out the page (old portals): walk it like any container
+    block = tag in _BLOCK or tag in ("table", "tr", "td", "th")
     if block:
         out.append("\n")
     if el.text:
@@ -65,10 +66,6 @@ def _table_rows(table: lxml.html.HtmlElement) -> list[str]:
     for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
         cells: list[str | None] = []
         for td in tr.xpath("./td|./th"):
-            nested = td.xpath(".//table")
-            if nested:  # a layout table inside a cell: read it as rows of its own
-                rows.extend(r for t in nested for r in _table_rows(t))
-                continue
             cells.append("".join(td.itertext()))
         if cells:
             rows.append(row_line(cells))
