@@ -101,21 +101,27 @@ def find_title(text: str, given: str | None = None) -> str | None:
     if given and _TITLE_HINT.search(compact(given)):
         return _clean_title(given)
     lines = [_clean_title(line) for line in text.splitlines()[:200]]
-    lines = [line for line in lines if line]
-    for i, line in enumerate(lines[:80]):
-        for cand in (line, line + lines[i + 1] if i + 1 < len(lines) else line):
-            if _TITLE_HINT.search(cand) and len(cand) <= 70 and _TITLE_YEAR.search(cand):
-                m = _TITLE_YEAR.search(cand)
-                if m and m.start() == 0 and i > 0 and len(lines[i - 1]) <= 30 and not _TITLE_YEAR.search(lines[i - 1]):
-                    after = cand[m.end():]
-                    if after.startswith(("政府信息", "信息公开", "政务公开")):
-                        return lines[i - 1] + cand  # 洪泽区人民政府 / 2023 年政府信息公开工作年度报告
-                return cand
+    lines = [line for line in lines if line][:80]
+    for i, line in enumerate(lines):
+        if _is_title(line):
+            m = _TITLE_YEAR.search(line)
+            if m and m.start() == 0 and i > 0 and len(lines[i - 1]) <= 30 and not _TITLE_YEAR.search(lines[i - 1]) \
+                    and line[m.end():].startswith(("政府信息", "信息公开", "政务公开")):
+                return lines[i - 1] + line  # 洪泽区人民政府 / 2023 年政府信息公开工作年度报告
+            return line
+    for i, line in enumerate(lines[:-1]):  # a title broken over two lines: 2024 年上海市科委政府信息公开工作 / 年度报告
+        if _TITLE_YEAR.search(line) and _is_title(line + lines[i + 1]) and not _TITLE_HINT.search(line):
+            return line + lines[i + 1]
     return _clean_title(given) if given else None
+
+
+def _is_title(line: str) -> bool:
+    return len(line) <= 70 and _TITLE_HINT.search(line) is not None and _TITLE_YEAR.search(line) is not None
 
 
 def _clean_title(line: str) -> str:
     line = compact(line).lstrip("#*>")
+    line = line.rsplit(">", 1)[-1]  # a breadcrumb: 首页>政务公开>年报
     return re.sub(r"^(标题|题目|title)[:：]", "", line, flags=re.I)
 
 
