@@ -1,25 +1,41 @@
-"""Files -> raw archive + warehouse. A bad report is recorded and the batch goes on."""
+"""Files -> raw archive + warehouse. A bad report is recorded and the batch goes on.
+
+Two ways in, one set of functions: `gongkai ingest` loads report by report; the Dagster assets register
+documents (`register_files`), then parse and replace a whole report year (`parse_year`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+import pandas as pd
+
 from pipeline import warehouse
-from pipeline.detect import Region, detect_format
+from pipeline.detect import Region, describe, detect_format
+from pipeline.extract import ExtractionError, extract
 from pipeline.process import ReportResult, process_report, report_id_of
 from pipeline.rules import Violation
 
 DEFAULT_DATA_DIR = "data"
 # Files in a folder that describe it rather than report anything.
 _NOT_REPORTS = ("readme", "sources", "license", "changelog", "crawler_readme", "repo_readme")
-_SKIP_SUFFIXES = {".tsv", ".json", ".csv", ".py", ".yaml", ".yml", ".css", ".js", ".png", ".jpg", ".gif"}
+_SKIP_SUFFIXES = {".tsv", ".json", ".csv", ".py", ".yaml", ".yml", ".css", ".js", ".png", ".jpg", ".gif", ".part"}
+_EXT = {"pdf": ".pdf", "html": ".html", "docx": ".docx", "doc": ".doc", "txt": ".txt"}
+
+Progress = Callable[[str], None]
 
 
 def data_dir(given: str | None) -> Path:
     return Path(given or os.environ.get("GONGKAI_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -50,8 +66,7 @@ def iter_files(paths: Iterable[str]) -> Iterator[Path]:
 def store_raw(root: Path, data: bytes) -> Path:
     """Content-addressed and never overwritten: the same bytes always live at the same path."""
     rid = report_id_of(data)
-    ext = {"pdf": ".pdf", "html": ".html", "docx": ".docx", "doc": ".doc", "txt": ".txt"}.get(detect_format(data), ".bin")
-    target = root / "raw" / rid[:2] / (rid + ext)
+    target = root / "raw" / rid[:2] / (rid + _EXT.get(detect_format(data), ".bin"))
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(target.suffix + ".part")
@@ -60,24 +75,93 @@ def store_raw(root: Path, data: bytes) -> Path:
     return target
 
 
-def ingest_bytes(con, root: Path, data: bytes, source_uri: str, region: Region | None = None) -> Outcome:
+def report_year_of(data: bytes) -> tuple[int | None, str | None]:
+    """The report year, read cheaply from the title (a full parse comes later), or why it is unknown."""
+    try:
+        doc = extract(data, detect_format(data))
+    except ExtractionError as exc:
+        return None, f"{exc.rule}: {exc}"
+    meta = describe(doc.text, doc.title)
+    return meta.year, None if meta.year else "no report year in the title or the text"
+
+
+def record_document(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, url: str, *,
+                    source_id: str | None = None, fetched_at: dt.datetime | None = None, **extra: object) -> dict:
+    """Archive the bytes and add one raw_documents row per new (sha256, url); return the row."""
     raw = store_raw(root, data)
-    rid = report_id_of(data)
+    sha = report_id_of(data)
+    known = con.execute("SELECT report_year, error FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha]).fetchone()
+    year, error = known if known else report_year_of(data)
+    row = {"sha256": sha, "url": url, "source_id": source_id, "fetched_at": fetched_at or now(),
+           "http_status": extra.get("http_status"), "content_type": extra.get("content_type"), "bytes": len(data),
+           "referer": extra.get("referer"), "link_title": extra.get("link_title"),
+           "published_at": extra.get("published_at"), "format": detect_format(data), "report_year": year,
+           "raw_path": str(raw), "error": error}
+    seen = con.execute("SELECT 1 FROM raw_documents WHERE sha256 = ? AND url = ?", [sha, url]).fetchone()
+    if not seen:
+        frame = pd.DataFrame([row], columns=warehouse.table_columns()["raw_documents"])
+        con.register("incoming_doc", frame)
+        con.execute("INSERT INTO raw_documents SELECT * FROM incoming_doc")
+        con.unregister("incoming_doc")
+    return row
+
+
+def register_files(con: duckdb.DuckDBPyConnection, root: Path, paths: Iterable[str],
+                   progress: Progress | None = None) -> list[dict]:
+    rows = []
+    for path in iter_files(paths):
+        rows.append(record_document(con, root, path.read_bytes(), str(path)))
+        if progress:
+            progress(f"registered {path.name} (year {rows[-1]['report_year'] or '?'})")
+    return rows
+
+
+def _process_safely(data: bytes, source_uri: str, region: Region | None = None) -> ReportResult:
+    try:
+        return process_report(data, source_uri, region)
+    except Exception as exc:  # a parser bug must not stop the batch; the bytes are kept for a re-run
+        return ReportResult(report_id_of(data), source_uri, detect_format(data), None, None, "failed",
+                            issues=[Violation("extraction_error", f"{type(exc).__name__}: {exc}")])
+
+
+def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | None = None) -> dict[str, pd.DataFrame]:
+    """Every registered document of a report year, parsed: the year's rows for every table."""
+    docs = con.execute(
+        """SELECT sha256, min(url) AS url, min(raw_path) AS raw_path, min(fetched_at) AS first_seen
+           FROM raw_documents WHERE report_year = ? GROUP BY sha256 ORDER BY first_seen, sha256""", [year]).fetchall()
+    results, paths, seen_at = [], [], []
+    for i, (_sha, url, raw_path, first_seen) in enumerate(docs, 1):
+        results.append(_process_safely(Path(raw_path).read_bytes(), url))
+        paths.append(raw_path)
+        seen_at.append(first_seen)
+        if progress:
+            r = results[-1]
+            progress(f"{year}: {i}/{len(docs)} {Path(url).name} -> {r.status}, {r.n_facts} facts")
+    frames = warehouse.report_frames(results, paths, seen_at)
+    frames["reports"] = warehouse.mark_superseded(frames["reports"])
+    for name, frame in frames.items():  # a document filed under this year may print another: keep it here
+        if "year" in frame.columns and len(frame):
+            frames[name] = frame.assign(year=frame["year"].fillna(year).astype("int64"))
+    return frames
+
+
+def ingest_bytes(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, source_uri: str,
+                 region: Region | None = None) -> Outcome:
+    row = record_document(con, root, data, source_uri)
+    rid = row["sha256"]
     if warehouse.has_report(con, rid) not in (None, "failed"):
         return Outcome(source_uri, None, rid, skipped=True)  # the same bytes again: nothing to add
-    try:
-        result = process_report(data, source_uri, region)
-    except Exception as exc:  # a parser bug must not stop the batch; the bytes are kept for a re-run
-        result = ReportResult(rid, source_uri, detect_format(data), None, None, "failed",
-                              issues=[Violation("extraction_error", f"{type(exc).__name__}: {exc}")])
-    warehouse.load_report(con, result, str(raw))
+    result = _process_safely(data, source_uri, region)
+    warehouse.load_report(con, result, row["raw_path"])
     return Outcome(source_uri, result, rid)
 
 
 def ingest_paths(paths: Iterable[str], root: Path) -> Iterator[Outcome]:
-    con = warehouse.connect(root / warehouse.WAREHOUSE_FILE)
+    """Load file by file into the build warehouse, then publish it for the analysts."""
+    con = warehouse.connect_build(root)
     try:
         for path in iter_files(paths):
             yield ingest_bytes(con, root, path.read_bytes(), str(path))
+        warehouse.publish(con, root)
     finally:
         con.close()

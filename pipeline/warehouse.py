@@ -1,8 +1,16 @@
-"""The DuckDB warehouse of SCHEMA.md: DDL and one transaction per report."""
+"""The DuckDB warehouse of SCHEMA.md: DDL, transactional loads, and publishing the analysts' copy.
+
+Writers work on a private build file; `publish` copies it to `warehouse/warehouse.duckdb` and renames it
+into place. A rename is atomic, so an analyst's open connection keeps reading the snapshot it opened and
+a new connection sees the whole new one: never half a load, and DuckDB's file lock never stops a run.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -12,22 +20,44 @@ from pipeline.process import ReportResult
 from pipeline.rules import INCOMPLETE_RULES, NOTE_RULES
 from pipeline.templates import FACT_DIMS, FACT_TABLES
 
-WAREHOUSE_FILE = Path("warehouse") / "warehouse.duckdb"
+WAREHOUSE_FILE = Path("warehouse") / "warehouse.duckdb"  # the published copy analysts read
+BUILD_FILE = Path("warehouse") / ".build" / "warehouse.duckdb"  # where runs write
+
+REPORT_COLUMNS = {
+    "report_id": "VARCHAR PRIMARY KEY", "agency_id": "VARCHAR", "agency_name": "VARCHAR", "year": "INTEGER",
+    "template": "VARCHAR", "source_uri": "VARCHAR", "format": "VARCHAR", "status": "VARCHAR",
+    "superseded_by": "VARCHAR", "title": "VARCHAR", "province": "VARCHAR", "city": "VARCHAR", "county": "VARCHAR",
+    "pages": "INTEGER", "n_facts": "INTEGER", "raw_path": "VARCHAR", "ingested_at": "TIMESTAMP",
+}
+DIMENSION_COLUMNS = {
+    "reports": REPORT_COLUMNS,
+    "agencies": {"agency_id": "VARCHAR PRIMARY KEY", "name": "VARCHAR", "province": "VARCHAR", "city": "VARCHAR",
+                 "county": "VARCHAR", "adcode": "VARCHAR", "level": "VARCHAR", "parent_id": "VARCHAR"},
+    "report_issues": {"report_id": "VARCHAR", "rule": "VARCHAR", "detail": "VARCHAR", "severity": "VARCHAR",
+                      "year": "INTEGER"},
+    "raw_documents": {"sha256": "VARCHAR", "url": "VARCHAR", "source_id": "VARCHAR", "fetched_at": "TIMESTAMP",
+                      "http_status": "INTEGER", "content_type": "VARCHAR", "bytes": "BIGINT", "referer": "VARCHAR",
+                      "link_title": "VARCHAR", "published_at": "DATE", "format": "VARCHAR", "report_year": "INTEGER",
+                      "raw_path": "VARCHAR", "error": "VARCHAR"},
+    "yoy_metrics": {"agency_id": "VARCHAR", "year": "INTEGER", "metric": "VARCHAR", "value": "DOUBLE",
+                    "prior_value": "DOUBLE", "change": "DOUBLE", "pct_change": "DOUBLE"},
+    "metric_definitions": {"metric": "VARCHAR", "label_zh": "VARCHAR", "label_en": "VARCHAR", "unit": "VARCHAR",
+                           "templates": "VARCHAR", "formula": "VARCHAR", "additive": "BOOLEAN"},
+}
+
+
+def table_columns() -> dict[str, list[str]]:
+    out = {t: list(cols) for t, cols in DIMENSION_COLUMNS.items()}
+    for table in FACT_TABLES:
+        out[table] = ["report_id", "agency_id", "year", *FACT_DIMS[table], "value"]
+    return out
 
 
 def _ddl() -> list[str]:
-    statements = [
-        """CREATE TABLE IF NOT EXISTS reports (
-            report_id VARCHAR PRIMARY KEY, agency_id VARCHAR, agency_name VARCHAR, year INTEGER,
-            template VARCHAR, source_uri VARCHAR, format VARCHAR, status VARCHAR, superseded_by VARCHAR,
-            title VARCHAR, province VARCHAR, city VARCHAR, county VARCHAR, pages INTEGER, n_facts INTEGER,
-            raw_path VARCHAR, ingested_at TIMESTAMP)""",
-        """CREATE TABLE IF NOT EXISTS agencies (
-            agency_id VARCHAR PRIMARY KEY, name VARCHAR, province VARCHAR, city VARCHAR, county VARCHAR,
-            adcode VARCHAR, level VARCHAR, parent_id VARCHAR)""",
-        """CREATE TABLE IF NOT EXISTS report_issues (
-            report_id VARCHAR, rule VARCHAR, detail VARCHAR, severity VARCHAR)""",
-    ]
+    statements = []
+    for table, columns in DIMENSION_COLUMNS.items():
+        cols = ", ".join(f"{c} {t}" for c, t in columns.items())
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
     for table, value_type in FACT_TABLES.items():
         dims = ", ".join(f"{d} VARCHAR" for d in FACT_DIMS[table])
         statements.append(f"CREATE TABLE IF NOT EXISTS {table} (report_id VARCHAR, agency_id VARCHAR, "
@@ -38,7 +68,7 @@ def _ddl() -> list[str]:
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if read_only:
         if not path.exists():
-            raise FileNotFoundError(f"no warehouse at {path}: run `gongkai ingest` first")
+            raise FileNotFoundError(f"no warehouse at {path}: run `gongkai ingest` or `gongkai run` first")
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
@@ -47,10 +77,25 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def has_report(con: duckdb.DuckDBPyConnection, report_id: str) -> str | None:
-    """The stored status of this exact version, or None."""
-    row = con.execute("SELECT status FROM reports WHERE report_id = ?", [report_id]).fetchone()
-    return row[0] if row else None
+def connect_build(root: Path) -> duckdb.DuckDBPyConnection:
+    return connect(root / BUILD_FILE)
+
+
+def publish(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
+    """Checkpoint the build file and atomically replace the analysts' copy with it."""
+    con.execute("CHECKPOINT")
+    target = root / WAREHOUSE_FILE
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(root / BUILD_FILE, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+# --- frames -----------------------------------------------------------------------------------
+def _severity(rule: str) -> str:
+    if rule in NOTE_RULES:
+        return "note"
+    return "warning" if rule in INCOMPLETE_RULES or rule.startswith("table") else "error"
 
 
 def _level(name: str | None, county: str | None, city: str | None, province: str | None) -> str | None:
@@ -65,43 +110,84 @@ def _level(name: str | None, county: str | None, city: str | None, province: str
     return "province" if province else None
 
 
+def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | None],
+                  ingested_at: Sequence[dt.datetime] | None = None) -> dict[str, pd.DataFrame]:
+    """Everything the warehouse stores about these reports, one DataFrame per table."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    reports, issues, agencies = [], [], {}
+    for i, r in enumerate(results):
+        meta = r.meta
+        region = meta.region if meta else None
+        reports.append({
+            "report_id": r.report_id, "agency_id": r.agency_id, "agency_name": meta and meta.agency_name,
+            "year": meta and meta.year, "template": meta.template if meta else "unknown", "source_uri": r.source_uri,
+            "format": r.format, "status": r.status, "superseded_by": None, "title": meta and meta.title,
+            "province": region and region.province, "city": region and region.city,
+            "county": region and region.county, "pages": r.pages, "n_facts": r.n_facts, "raw_path": raw_paths[i],
+            "ingested_at": ingested_at[i] if ingested_at else now,
+        })
+        issues += [{"report_id": r.report_id, "rule": v.rule, "detail": v.detail, "severity": _severity(v.rule),
+                    "year": meta and meta.year} for v in r.issues]
+        if r.agency_id and meta and region:
+            agencies[r.agency_id] = {
+                "agency_id": r.agency_id, "name": meta.agency_name, "province": region.province, "city": region.city,
+                "county": region.county, "adcode": region.adcode,
+                "level": _level(meta.agency_name, region.county, region.city, region.province), "parent_id": None}
+    cols = table_columns()
+    frames = {
+        "reports": pd.DataFrame(reports, columns=cols["reports"]),
+        "report_issues": pd.DataFrame(issues, columns=cols["report_issues"]),
+        "agencies": pd.DataFrame(list(agencies.values()), columns=cols["agencies"]),
+    }
+    for table in FACT_TABLES:
+        parts = [r.facts[table] for r in results if table in r.facts and len(r.facts[table])]
+        frames[table] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols[table])
+    return frames
+
+
+def mark_superseded(reports: pd.DataFrame) -> pd.DataFrame:
+    """Within each agency and year, every loaded version but the latest points to the latest."""
+    reports = reports.copy()
+    live = reports[(reports["status"] != "failed") & reports["agency_id"].notna() & reports["year"].notna()]
+    for _, group in live.sort_values(["ingested_at", "report_id"]).groupby(["agency_id", "year"]):
+        latest = group["report_id"].iloc[-1]
+        older = group["report_id"].iloc[:-1]
+        reports.loc[reports["report_id"].isin(older), "superseded_by"] = latest
+    return reports
+
+
+# --- loads ------------------------------------------------------------------------------------
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if not len(frame):
+        return
+    columns = table_columns()[table]
+    con.register("incoming", frame[columns])
+    try:
+        if table == "agencies":
+            con.execute("""INSERT INTO agencies SELECT * FROM incoming ON CONFLICT (agency_id) DO UPDATE SET
+                           name = excluded.name, adcode = coalesce(excluded.adcode, agencies.adcode)""")
+        else:
+            con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def has_report(con: duckdb.DuckDBPyConnection, report_id: str) -> str | None:
+    """The stored status of this exact version, or None."""
+    row = con.execute("SELECT status FROM reports WHERE report_id = ?", [report_id]).fetchone()
+    return row[0] if row else None
+
+
 def load_report(con: duckdb.DuckDBPyConnection, result: ReportResult, raw_path: str | None) -> None:
     """Replace this version's rows and supersede older versions of the same agency and year, atomically."""
-    meta = result.meta
-    region = meta.region if meta else None
+    frames = report_frames([result], [raw_path])
     con.execute("BEGIN TRANSACTION")
     try:
         for table in ("reports", "report_issues", *FACT_TABLES):
             con.execute(f"DELETE FROM {table} WHERE report_id = ?", [result.report_id])
-        con.execute(
-            "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [result.report_id, result.agency_id, meta and meta.agency_name, meta and meta.year,
-             meta.template if meta else "unknown", result.source_uri, result.format, result.status,
-             meta and meta.title, region and region.province, region and region.city, region and region.county,
-             result.pages, result.n_facts, raw_path, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
-        )
-        if result.agency_id and meta:
-            level = _level(meta.agency_name, region.county, region.city, region.province)
-            con.execute(
-                """INSERT INTO agencies VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
-                   ON CONFLICT (agency_id) DO UPDATE SET name = excluded.name,
-                     adcode = coalesce(excluded.adcode, agencies.adcode)""",
-                [result.agency_id, meta.agency_name, region.province, region.city, region.county,
-                 region.adcode, level],
-            )
-        issues = pd.DataFrame(
-            [(result.report_id, i.rule, i.detail, _severity(i.rule)) for i in result.issues],
-            columns=["report_id", "rule", "detail", "severity"],
-        )
-        if len(issues):
-            con.register("issues_df", issues)
-            con.execute("INSERT INTO report_issues SELECT * FROM issues_df")
-            con.unregister("issues_df")
-        for table, frame in result.facts.items():
-            if len(frame):
-                con.register("facts_df", frame)
-                con.execute(f"INSERT INTO {table} SELECT * FROM facts_df")
-                con.unregister("facts_df")
+        for table, frame in frames.items():
+            _insert(con, table, frame)
+        meta = result.meta
         if result.agency_id and meta and meta.year is not None and result.status != "failed":
             con.execute(
                 """UPDATE reports SET superseded_by = ? WHERE agency_id = ? AND year = ? AND report_id <> ?
@@ -114,7 +200,24 @@ def load_report(con: duckdb.DuckDBPyConnection, result: ReportResult, raw_path: 
         raise
 
 
-def _severity(rule: str) -> str:
-    if rule in NOTE_RULES:
-        return "note"
-    return "warning" if rule in INCOMPLETE_RULES or rule.startswith("table") else "error"
+def replace_years(con: duckdb.DuckDBPyConnection, tables: Iterable[str], years: Sequence[int],
+                  frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """A partition's rows, replaced in one transaction: delete the years, insert the new rows."""
+    counts = {}
+    wanted = [int(y) for y in years]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in tables:
+            frame = frames.get(table, pd.DataFrame(columns=table_columns()[table]))
+            if table == "agencies":
+                _insert(con, table, frame)  # bodies are not per year: upsert
+            else:
+                con.execute(f"DELETE FROM {table} WHERE year IN (SELECT unnest(?::INTEGER[]))", [wanted])
+                frame = frame[frame["year"].isin(wanted)] if len(frame) else frame
+                _insert(con, table, frame)
+            counts[table] = len(frame)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return counts

@@ -1,0 +1,43 @@
+"""Year-over-year metrics, computed in DuckDB; the run's last step publishes the analysts' copy."""
+
+
+import dagster as dg
+import pandas as pd
+
+from assets.partitions import SINGLE_RUN, YEARS, run_years
+from assets.resources import Gongkai
+from assets.tables import FACT_ASSETS, reports
+from pipeline import metrics, warehouse
+
+
+@dg.asset(partitions_def=YEARS, backfill_policy=SINGLE_RUN, deps=[reports, *FACT_ASSETS], pool="warehouse",
+          group_name="metrics")
+def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.MaterializeResult:
+    """Each body's metrics against its own previous year; then the warehouse is published."""
+    root, years = gongkai.root, run_years(context)
+    con = warehouse.connect_build(root)
+    try:
+        affected = sorted(set(years) | {y + 1 for y in years})  # next year's prior values change too
+        frame = metrics.yoy_frame(con, affected)
+        warehouse.replace_years(con, ("yoy_metrics",), affected, {"yoy_metrics": frame})
+        con.execute("DELETE FROM metric_definitions")
+        con.register("defs", metrics.definitions_frame())
+        con.execute("INSERT INTO metric_definitions SELECT * FROM defs")
+        con.unregister("defs")
+        published = warehouse.publish(con, root)
+        movers = _biggest_changes(con, years)
+    finally:
+        con.close()
+    gongkai.say(context, f"{len(frame)} metric rows; published {published}")
+    return dg.MaterializeResult(metadata={
+        "rows": len(frame), "published": str(published),
+        "biggest_changes": dg.MetadataValue.md(movers.to_markdown(index=False) if len(movers) else "(no prior year)"),
+    })
+
+
+def _biggest_changes(con, years: list[int]) -> pd.DataFrame:
+    return con.execute(f"""
+        SELECT a.name AS agency, y.year, y.metric, y.prior_value, y.value, round(y.pct_change * 100, 1) AS pct
+        FROM yoy_metrics y LEFT JOIN agencies a USING (agency_id)
+        WHERE y.year IN ({','.join(map(str, years))}) AND y.pct_change IS NOT NULL
+        ORDER BY abs(y.pct_change) DESC LIMIT 10""").fetchdf()

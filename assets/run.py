@@ -1,0 +1,60 @@
+"""`gongkai run`: the whole asset graph for a range of report years, in this process, as one run."""
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.instance.ref import InstanceRef
+
+from assets.definitions import defs
+from assets.partitions import YEARS
+from assets.resources import Gongkai
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+@contextmanager
+def instance_at(root: Path):
+    """A persistent Dagster instance under DATA_DIR/dagster, so `gongkai run`s show in `dagster dev` history."""
+    home = root / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home.resolve()))) as instance:
+        yield instance
+
+
+def check_years(years: list[int]) -> list[str]:
+    keys = YEARS.get_partition_keys()
+    missing = [str(y) for y in years if str(y) not in keys]
+    if missing:
+        raise ValueError(f"report years {', '.join(missing)} are outside the partitions {keys[0]}..{keys[-1]}")
+    return [str(y) for y in years]
+
+
+def materialize_years(years: list[int], root: Path, sources: list[str], progress: bool = True,
+                      instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    keys = check_years(sorted(years))
+    assets = list(defs.assets or [])
+    resources = {"gongkai": Gongkai(data_dir=str(root), sources=sources, progress=progress)}
+    tags = {RANGE_START: keys[0], RANGE_END: keys[-1]}
+    # the progress lines are the display; Dagster's own log stays in the instance (and `dagster dev`)
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING" if progress else "INFO"}}}}
+    kwargs = {"resources": resources, "tags": tags, "raise_on_error": False, "run_config": quiet}
+    if instance is not None:
+        return dg.materialize(assets, instance=instance, **kwargs)
+    with instance_at(root) as inst:
+        return dg.materialize(assets, instance=inst, **kwargs)
+
+
+def failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Failed steps and failed checks, in words."""
+    out = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            out.append(f"step {event.step_key} failed: {event.event_specific_data.error.message.strip()[:300]}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            if not data.passed:
+                failing = data.metadata.get("failing_count")
+                count = failing.value if failing is not None else "?"
+                out.append(f"check {data.asset_key.to_user_string()}:{data.check_name} failed ({count} cases)")
+    return out

@@ -1,0 +1,123 @@
+"""The metric catalogue, declared once, and the year-over-year SQL built from it.
+
+A metric is a SQL query over the fact tables that gives one value per report. It is computed only for
+the templates that define it the same way, so a 2021 fee amount (万元) is never compared with a 2019
+fee item count: `yoy_metrics` compares a metric across years only where both years define it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+BOTH = ("2019", "2021")
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label_zh: str
+    label_en: str
+    unit: str
+    templates: tuple[str, ...]
+    sql: str  # SELECT report_id, value ... (one row per report)
+    additive: bool = True  # a sum over bodies means something (rollups)
+
+
+def _fact(table: str, value: str = "value", **where: str) -> str:
+    cond = " AND ".join(f"{k} = '{v}'" for k, v in where.items())
+    return f"SELECT report_id, {value} AS value FROM {table} WHERE {cond}"
+
+
+def _share(outcome: str) -> str:
+    return ("SELECT report_id, sum(value) FILTER (WHERE outcome " + outcome + ") / "
+            "nullif(sum(value) FILTER (WHERE outcome = 'total'), 0) AS value "
+            "FROM outcomes WHERE applicant = 'total' GROUP BY report_id")
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("requests_received", "本年新收申请数", "requests received", "count", BOTH,
+           _fact("applications", stage="received", applicant="total")),
+    Metric("requests_carried_over", "上年结转申请数", "requests carried over from last year", "count", BOTH,
+           _fact("applications", stage="carried_over", applicant="total")),
+    Metric("requests_handled", "本年办理总计", "requests handled", "count", BOTH,
+           _fact("outcomes", outcome="total", applicant="total")),
+    Metric("requests_carried_forward", "结转下年度", "requests carried forward", "count", BOTH,
+           _fact("applications", stage="carried_forward", applicant="total")),
+    Metric("granted_share", "予以公开占比", "granted share of handled", "ratio", BOTH, _share("= 'granted'"), False),
+    Metric("partially_granted_share", "部分公开占比", "partially granted share of handled", "ratio", BOTH,
+           _share("= 'partially_granted'"), False),
+    Metric("withheld_share", "不予公开占比", "withheld share of handled", "ratio", BOTH, _share("LIKE 'withheld.%'"), False),
+    Metric("unavailable_share", "无法提供占比", "unavailable share of handled", "ratio", BOTH,
+           _share("LIKE 'unavailable.%'"), False),
+    Metric("not_processed_share", "不予处理占比", "not processed share of handled", "ratio", BOTH,
+           _share("LIKE 'not_processed.%'"), False),
+    Metric("other_share", "其他处理占比", "other outcome share of handled", "ratio", BOTH,
+           _share("IN ('other', 'other.no_correction', 'other.fee_unpaid', 'other.other')"), False),
+    Metric("permits_decided", "行政许可处理决定数", "permit decisions", "count", BOTH,
+           _fact("permits", category="administrative_permit", measure="decisions")),
+    Metric("penalties_decided", "行政处罚处理决定数", "penalty decisions", "count", BOTH,
+           _fact("penalties", category="penalty", measure="decisions")),
+    Metric("coercion_decided", "行政强制处理决定数", "coercive measure decisions", "count", BOTH,
+           _fact("penalties", category="coercion", measure="decisions")),
+    Metric("fees_wan_yuan", "行政事业性收费金额（万元）", "fee amount (10k yuan)", "wan_yuan", ("2021",),
+           _fact("fees", measure="amount_wan_yuan")),
+    Metric("normative_documents_issued", "本年制发规范性文件", "normative documents issued", "count", ("2021",),
+           _fact("regulations", category="normative_document", measure="issued")),
+    Metric("normative_documents_in_force", "现行有效规范性文件", "normative documents in force", "count", ("2021",),
+           _fact("regulations", category="normative_document", measure="in_force")),
+    Metric("review_total", "行政复议总计", "administrative reviews", "count", BOTH,
+           _fact("appeals", proceeding="review", result="total")),
+    Metric("litigation_total", "行政诉讼总计", "lawsuits (direct and after review)", "count", BOTH,
+           "SELECT report_id, sum(value) AS value FROM appeals WHERE result = 'total' "
+           "AND proceeding IN ('litigation_direct', 'litigation_after_review') GROUP BY report_id"),
+    Metric("review_correction_rate", "行政复议纠正率", "review correction rate", "ratio", BOTH,
+           "SELECT report_id, sum(value) FILTER (WHERE result = 'corrected') / nullif(sum(value) FILTER "
+           "(WHERE result = 'total') - sum(value) FILTER (WHERE result = 'pending'), 0) AS value "
+           "FROM appeals WHERE proceeding = 'review' GROUP BY report_id", False),
+    Metric("litigation_correction_rate", "行政诉讼纠正率", "litigation correction rate", "ratio", BOTH,
+           "SELECT report_id, sum(value) FILTER (WHERE result = 'corrected') / nullif(sum(value) FILTER "
+           "(WHERE result = 'total') - sum(value) FILTER (WHERE result = 'pending'), 0) AS value FROM appeals "
+           "WHERE proceeding IN ('litigation_direct', 'litigation_after_review') GROUP BY report_id", False),
+)
+METRIC_BY_CODE = {m.code: m for m in METRICS}
+
+
+def definitions_frame() -> pd.DataFrame:
+    return pd.DataFrame([{"metric": m.code, "label_zh": m.label_zh, "label_en": m.label_en, "unit": m.unit,
+                          "templates": ",".join(m.templates), "formula": m.sql, "additive": m.additive}
+                         for m in METRICS])
+
+
+def metric_values_sql() -> str:
+    """One row per current report version and metric: agency_id, year, template, metric, value."""
+    parts = []
+    for m in METRICS:
+        templates = ", ".join(f"'{t}'" for t in m.templates)
+        parts.append(f"SELECT r.agency_id, r.year, r.template, '{m.code}' AS metric, CAST(v.value AS DOUBLE) AS value "
+                     f"FROM ({m.sql}) v JOIN current_reports r USING (report_id) WHERE r.template IN ({templates})")
+    return "\nUNION ALL\n".join(parts)
+
+
+CURRENT_REPORTS = ("CREATE OR REPLACE TEMP VIEW current_reports AS SELECT report_id, agency_id, year, template "
+                   "FROM reports WHERE superseded_by IS NULL AND status <> 'failed' AND agency_id IS NOT NULL "
+                   "AND year IS NOT NULL")
+
+
+def yoy_frame(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
+    """yoy_metrics rows for `years`: the prior value is the same body's, same metric, year - 1."""
+    con.execute(CURRENT_REPORTS)
+    wanted = ", ".join(str(int(y)) for y in years) or "NULL"
+    return con.execute(f"""
+        WITH v AS ({metric_values_sql()})
+        SELECT cur.agency_id, cur.year, cur.metric, cur.value, prev.value AS prior_value,
+               cur.value - prev.value AS change,
+               CASE WHEN prev.value IS NULL OR prev.value = 0 THEN NULL
+                    ELSE (cur.value - prev.value) / abs(prev.value) END AS pct_change
+        FROM v cur LEFT JOIN v prev
+          ON prev.agency_id = cur.agency_id AND prev.metric = cur.metric AND prev.year = cur.year - 1
+        WHERE cur.year IN ({wanted})
+        ORDER BY cur.agency_id, cur.metric
+    """).fetchdf()
