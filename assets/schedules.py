@@ -2,7 +2,7 @@ import dagster as dg
 
 from assets.partitions import YEARS, years_due
 
-nightly_job = dg.define_asset_job("ingest_years", selection=dg.AssetSelection.all(), partitions_def=YEARS)
+nightly_job = dg.define_asset_job("ingest_years", selection=dg.AssetSelection.all())
 
 
 @dg.schedule(job=nightly_job, cron_schedule="30 2 * * *", execution_timezone="Asia/Shanghai")

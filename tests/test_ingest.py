@@ -129,15 +129,17 @@ def test_console_script_runs(tmp_path):
 def test_main_job_on_the_sample_twice_adds_nothing(tmp_path, capsys):
     root = tmp_path / "data"
     assert main(["run", "--data-dir", str(root)]) == 0
-    first = capsys.readouterr().out
-    assert "total: 21 reports (21 ok)" in first
+    out = capsys.readouterr().out
+    assert "[yoy_metrics]" in out and "published" in out
     before = _counts(root)
+    assert before["reports"] == 21 and before["outcomes"] == 21 * 150
     assert main(["run", "--data-dir", str(root)]) == 0
-    assert "(21 unchanged)" in capsys.readouterr().out
     assert _counts(root) == before
     with _db(root) as con:
         bodies = con.execute("SELECT count(*), count(DISTINCT name) FROM agencies").fetchone()
+        statuses = con.execute("SELECT DISTINCT status FROM reports").fetchall()
     assert bodies == (3, 2)  # two 宝山区 bodies, in 上海市 and in 黑龙江省, keep distinct ids
+    assert statuses == [("ok",)]
 
 
 def test_legacy_doc_without_libreoffice_says_what_to_install(tmp_path):

@@ -1,0 +1,205 @@
+"""The Dagster graph: partitions, one-run backfills, idempotent re-materialisation, blocking checks,
+the schedule, the webserver, and analysts reading while a run writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.definitions import defs
+from assets.partitions import YEARS, years_due
+from assets.run import failures, materialize_years
+from assets.schedules import nightly
+from pipeline.generate import RENDERERS, SAMPLE_BODIES, make_report
+
+ROOT = Path(__file__).resolve().parents[1]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _sources(folder: Path, years: list[int], seed: int = 1) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    for i, year in enumerate(years):
+        for j, body in enumerate(SAMPLE_BODIES[:2]):
+            fmt = ("html", "docx", "txt")[(i + j) % 3]
+            (folder / f"{j}_{year}.{fmt}").write_bytes(RENDERERS[fmt](make_report(body, year, rng)))
+    return folder
+
+
+def _published(root: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(root / "warehouse" / "warehouse.duckdb"), read_only=True)
+
+
+def _materialised(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def test_three_year_backfill_is_one_run_and_rematerialising_adds_no_rows(tmp_path):
+    src = _sources(tmp_path / "src", [2021, 2022, 2023])
+    root = tmp_path / "data"
+    with dg.instance_for_test() as instance:
+        result = materialize_years([2021, 2022, 2023], root, [str(src)], progress=False, instance=instance)
+        assert result.success, failures(result)
+        assert len(instance.get_runs()) == 1
+        assert "yoy_metrics" in _materialised(result)
+        with _published(root) as con:
+            first = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                     for t in ("reports", "outcomes", "appeals", "yoy_metrics")}
+            years = con.execute("SELECT DISTINCT year FROM reports ORDER BY 1").fetchall()
+            prior = con.execute("SELECT count(*) FROM yoy_metrics WHERE year = 2022 AND prior_value IS NOT NULL").fetchone()[0]
+        assert years == [(2021,), (2022,), (2023,)]
+        assert first["reports"] == 6 and first["outcomes"] == 6 * 154 and prior > 0
+        again = materialize_years([2022], root, [str(src)], progress=False, instance=instance)
+        assert again.success
+        with _published(root) as con:
+            second = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in first}
+        assert second == first
+
+
+def test_blocking_check_stops_yoy_metrics_and_publishing(tmp_path):
+    src = _sources(tmp_path / "src", [2021])
+    root = tmp_path / "data"
+    with dg.instance_for_test() as instance:
+        assert materialize_years([2021], root, [str(src)], progress=False, instance=instance).success
+        # 2022: a report that names its year but whose tables cannot be read -> a year with reports, no facts
+        (src / "broken_2022.txt").write_text("某某区人民政府2022年政府信息公开工作年度报告\n一、总体情况\n无表格。", encoding="utf-8")
+        result = materialize_years([2022], root, [str(src)], progress=False, instance=instance)
+        assert not result.success
+        assert any("year_has_facts" in line for line in failures(result))
+        assert "parsed_reports" in _materialised(result)
+        assert "yoy_metrics" not in _materialised(result)
+    with _published(root) as con:  # analysts keep the last good warehouse
+        assert con.execute("SELECT DISTINCT year FROM reports").fetchall() == [(2021,)]
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    (dt.datetime(2026, 2, 15, 2, 30, tzinfo=SHANGHAI), ["2025", "2024"]),
+    (dt.datetime(2026, 7, 15, 2, 30, tzinfo=SHANGHAI), ["2025"]),
+])
+def test_schedule_asks_for_the_years_still_changing(when, expected):
+    requests = nightly(dg.build_schedule_context(scheduled_execution_time=when))
+    assert [r.partition_key for r in requests] == expected
+    assert years_due(when) == [int(k) for k in expected]
+
+
+def test_definitions_declare_the_graph():
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"raw_documents", "parsed_reports", "reports", "applications", "outcomes", "regulations", "permits",
+            "penalties", "fees", "procurement", "appeals", "yoy_metrics"} <= keys
+    assert YEARS.get_partition_keys()[0] == "2019"
+    assert YEARS.get_partition_keys()[-1] == str(dt.datetime.now(SHANGHAI).year - 1)
+    job = defs.resolve_job_def("ingest_years")
+    assert job.partitions_def == YEARS
+
+
+def test_dagster_yaml_keeps_storage_under_data_and_serialises_the_warehouse():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    assert config["storage"]["sqlite"]["base_dir"].startswith("data/")
+    assert config["concurrency"]["pools"]["default_limit"] == 1
+    writers = {a.key.to_user_string(): a.op.pool for a in defs.assets if a.key.to_user_string() != "parsed_reports"}
+    assert set(writers.values()) == {"warehouse"}, writers  # every asset that writes the warehouse
+
+
+def test_definitions_validate_from_the_root():
+    proc = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=240, env={**os.environ, "DAGSTER_HOME": ""})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_dagster_dev_serves_the_asset_graph_and_schedule(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}  # keep this test's storage out of the checkout
+    proc = subprocess.Popen([sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        data = None
+        while time.monotonic() < deadline:
+            try:
+                data = _graphql(port, "{ assetNodes { assetKey { path } } }")
+                if data.get("data", {}).get("assetNodes"):
+                    break
+            except OSError:
+                pass
+            time.sleep(1)
+        assert data and data["data"]["assetNodes"], data
+        keys = {"/".join(n["assetKey"]["path"]) for n in data["data"]["assetNodes"]}
+        assert {"raw_documents", "parsed_reports", "outcomes", "yoy_metrics"} <= keys
+        schedules = _graphql(port, """{ repositoriesOrError { ... on RepositoryConnection { nodes {
+            schedules { name cronSchedule executionTimezone } } } } }""")
+        found = [s for repo in schedules["data"]["repositoriesOrError"]["nodes"] for s in repo["schedules"]]
+        assert found == [{"name": "nightly", "cronSchedule": "30 2 * * *", "executionTimezone": "Asia/Shanghai"}]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+READER = r"""
+import sys, time, duckdb
+path, out = sys.argv[1], sys.argv[2]
+seen = []
+end = time.time() + float(sys.argv[3])
+con = duckdb.connect(path, read_only=True)
+while time.time() < end:
+    # one snapshot: the reports and the facts must agree
+    n_reports, n_facts, years = con.execute(
+        "SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM outcomes), "
+        "(SELECT string_agg(DISTINCT year::VARCHAR, ',' ORDER BY year::VARCHAR) FROM reports)").fetchone()
+    seen.append([n_reports, n_facts, years])
+    con.close()
+    con = duckdb.connect(path, read_only=True)  # reconnect: pick up whatever is published now
+    time.sleep(0.05)
+open(out, "w").write(repr(seen))
+"""
+
+
+def test_reader_in_another_process_never_blocks_or_sees_half_a_load(tmp_path):
+    src = _sources(tmp_path / "src", [2021, 2022])
+    root = tmp_path / "data"
+    with dg.instance_for_test() as instance:
+        assert materialize_years([2021], root, [str(src)], progress=False, instance=instance).success
+        out = tmp_path / "seen.txt"
+        reader = subprocess.Popen([sys.executable, "-c", READER, str(root / "warehouse" / "warehouse.duckdb"),
+                                   str(out), "25"])
+        try:
+            time.sleep(1)
+            result = materialize_years([2022], root, [str(src)], progress=False, instance=instance)
+            assert result.success, failures(result)
+        finally:
+            reader.wait(timeout=60)
+    assert reader.returncode == 0
+    seen = {tuple(s) for s in eval(out.read_text())}  # noqa: S307 - our own repr
+    assert seen <= {(2, 2 * 154, "2021"), (4, 4 * 154, "2021,2022")}, seen
+    assert (4, 4 * 154, "2021,2022") in seen
