@@ -9,29 +9,38 @@ import pandas as pd
 from assets.partitions import SINGLE_RUN, YEARS, run_years
 from assets.resources import Gongkai
 from pipeline import checks, staging, warehouse
+from pipeline.crawl.crawler import CrawlSummary
 from pipeline.generate import write_sample
-from pipeline.ingest import parse_year, register_files
+from pipeline.ingest import gather, parse_year
 from pipeline.templates import FACT_TABLES
 
 
 @dg.asset(partitions_def=YEARS, backfill_policy=SINGLE_RUN, pool="warehouse", group_name="ingest")
 def raw_documents(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.MaterializeResult:
-    """Every source document, archived by content hash in DATA_DIR/raw and listed in raw_documents."""
-    root = gongkai.root
-    sources = gongkai.sources or [str(write_sample(root / "sample")[0].parent)]
+    """Every source document of the run's years, archived by content hash in DATA_DIR/raw and listed in
+    raw_documents: registries (YAML) are crawled, files and folders registered."""
+    root, years = gongkai.root, run_years(context)
+    sources = gongkai.sources or [str(write_sample(root / "sample"))]
     con = warehouse.connect_build(root)
     try:
-        rows = register_files(con, root, sources, progress=lambda m: gongkai.say(context, m))
+        gathered = gather(con, root, sources, set(years), progress=lambda m: gongkai.say(context, m))
+        per_year = dict(con.execute(
+            f"""SELECT report_year, count(DISTINCT sha256) FROM raw_documents WHERE kind = 'report'
+                AND report_year IN ({','.join(map(str, years))}) GROUP BY 1 ORDER BY 1""").fetchall())
+        failures = con.execute("SELECT url, error FROM raw_documents WHERE sha256 IS NULL ORDER BY fetched_at DESC "
+                               "LIMIT 50").fetchdf()
     finally:
         con.close()
-    years = run_years(context)
-    per_year = Counter(r["report_year"] for r in rows)
-    unknown = [r["url"] for r in rows if r["report_year"] is None]
-    gongkai.say(context, f"{len(rows)} documents; this run's years: {dict((y, per_year[y]) for y in years)}")
+    crawls = {k: v for k, v in gathered.items() if isinstance(v, CrawlSummary)}
+    gongkai.say(context, f"documents per year: {per_year}")
     return dg.MaterializeResult(metadata={
-        "documents": len(rows),
-        "documents_in_run_years": sum(per_year[y] for y in years),
-        "year_unknown": dg.MetadataValue.json(unknown),
+        "documents_per_year": dg.MetadataValue.json({str(k): v for k, v in per_year.items()}),
+        "files_registered": gathered["files"],
+        "crawl": dg.MetadataValue.json({k: {"listing_pages": c.listing_pages, "reports_found": c.reports_found,
+                                            "new_documents": c.documents_new, "unchanged": c.unchanged,
+                                            "requests": c.requests, "failures": len(c.failures)}
+                                        for k, c in crawls.items()}),
+        "recent_failures": dg.MetadataValue.md(failures.to_markdown(index=False) if len(failures) else "(none)"),
     })
 
 

@@ -59,8 +59,36 @@ def _sql(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     from pipeline.generate import write_sample
 
-    files = write_sample(Path(args.out), seed=args.seed)
-    print(f"wrote {len(files)} synthetic reports to {args.out}")
+    registry = write_sample(Path(args.out), seed=args.seed)
+    print(f"wrote the synthetic sample site to {args.out}; its source registry: {registry}")
+    return 0
+
+
+def _crawl(args: argparse.Namespace) -> int:
+    """Fetch what the registry's sites list into the raw archive (no parsing: `gongkai run` does that)."""
+    from pipeline.crawl.crawler import crawl
+    from pipeline.crawl.registry import RegistryError, load_registry
+    from pipeline.generate import write_sample
+
+    root = data_dir(args.data_dir)
+    path = args.sources or str(write_sample(root / "sample"))
+    try:
+        registry = load_registry(path)
+    except RegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    years = set(parse_years(args.years))
+    con = warehouse.connect_build(root)
+    try:
+        summary = crawl(registry, con, root, years, progress=lambda m: print(f"  {m}", flush=True))
+        warehouse.publish(con, root)
+    finally:
+        con.close()
+    print(f"crawl: {len(registry.sources)} sources, {summary.listing_pages} listing pages, {summary.reports_found} "
+          f"report links, {summary.documents_new} new documents, {summary.unchanged} unchanged, "
+          f"{len(summary.failures)} failures, {summary.requests} requests")
+    for url, reason in summary.failures:
+        print(f"  ! {url}: {reason}")
     return 0
 
 
@@ -127,8 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_sample)
+    p = sub.add_parser("crawl", help="fetch the reports that the registry's sites list into the raw archive")
+    p.add_argument("--sources", help="the source registry (YAML); default: the bundled sample site")
+    p.add_argument("--years", help="2019:2025 (default: 2019 to last year)")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=_crawl)
     p = sub.add_parser("run", help="the main job: every asset for the years, in-process (default: the bundled sample)")
-    p.add_argument("--sources", nargs="*", help="report files or folders (default: the synthetic sample)")
+    p.add_argument("--sources", nargs="*", help="a source registry (YAML) to crawl, or report files and folders "
+                                                "(default: the bundled sample site)")
     p.add_argument("--years", help="2019:2025 (default: 2019 to last year)")
     p.add_argument("--data-dir")
     p.set_defaults(func=_run)

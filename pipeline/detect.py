@@ -133,6 +133,15 @@ def report_year(title: str | None, text: str) -> int | None:
     return None
 
 
+def annual_report_year(title: str) -> int | None:
+    """The report year when a link or page title names an annual disclosure report, else None
+    (关于2014年政府信息公开工作要点落实情况的函 is not one)."""
+    flat = compact(title)
+    if not _TITLE_HINT.search(flat) or not (m := _TITLE_YEAR.search(flat)):
+        return None
+    return parse_year(m.group(1))
+
+
 def agency_from_title(title: str | None) -> str | None:
     """The body's name as printed: before the year (宝山区2021年…), or after it (2024年上海市科委政府信息公开…)."""
     if not title or not (m := _TITLE_YEAR.search(title)):
@@ -165,6 +174,30 @@ def describe(text: str, given_title: str | None = None) -> ReportMeta:
     agency = agency_from_title(title)
     template = detect_template(text, year)
     return ReportMeta(title, agency, year, template, find_region(text, agency))
+
+
+def registered_region(region: tuple[str, ...] | list[str], level: str) -> Region:
+    """A registry's region list (province first) as a Region."""
+    parts = list(region)
+    province = parts[0] if parts else None
+    city = next((p for p in parts[1:] if re.search(r"(市|州|盟|地区)$", p)), None)
+    county = parts[-1] if len(parts) > 1 and level in ("county", "township", "department") and parts[-1] != city else None
+    return Region(province, city, county)
+
+
+def merge_region(found: Region, registered: Region, agency: str | None, source_name: str) -> Region:
+    """The report's own words first; the registry fills what they leave open. The registered county or
+    city is the body's only when the report names that body (a listing may carry other bodies' reports)."""
+    same_body = bool(agency) and (agency in source_name or source_name in agency
+                                  or bool(registered.county and registered.county in agency))
+    if found.province and found.province != registered.province and registered.province:
+        return found  # the report says it is elsewhere: believe it
+    return Region(
+        found.province or registered.province,
+        found.city or (registered.city if same_body or found.county else None),
+        found.county or (registered.county if same_body else None),
+        found.adcode,
+    )
 
 
 # --- region -------------------------------------------------------------------------------------

@@ -390,17 +390,60 @@ def render_pdf(report: Report, style: Style | None = None) -> bytes:
 RENDERERS = {"pdf": render_pdf, "html": render_html, "docx": render_docx, "txt": render_text}
 
 
-def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026)) -> list[Path]:
-    """The bundled sample: each body, each year, formats in rotation. Same seed, same reports."""
+SAMPLE_SOURCES = (  # the registry entries of the sample site, one per body
+    ("heilongjiang-shuangyashan-baoshan", ["黑龙江省", "双鸭山市", "宝山区"]),
+    ("shanghai-baoshan", ["上海市", "宝山区"]),
+    ("jiangsu-huaian-hongze", ["江苏省", "淮安市", "洪泽区"]),
+)
+PER_PAGE = 4  # listing entries per page, so that the sample has pagination
+
+
+def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026)) -> Path:
+    """The bundled sample: a small local site per body (paginated listing, report pages, PDF and DOCX
+    attachments, an unrelated notice) and its source registry. Returns the registry's path."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
-    files = []
-    for b, body in enumerate(SAMPLE_BODIES):
+    registry = ["# The bundled sample site: synthetic reports written by pipeline/generate.py", "settings:",
+                "  delay_seconds: 0", "sources:"]
+    for b, (body, (source_id, region)) in enumerate(zip(SAMPLE_BODIES, SAMPLE_SOURCES, strict=True)):
+        site = out / source_id
+        entries = []
         for y, year in enumerate(years):
-            fmt = FORMATS[(b + y) % 3]  # pdf, html, docx
+            fmt = FORMATS[(b + y) % 3]  # html pages, pdf and docx attachments in rotation
             report = make_report(body, year, rng)
-            path = out / f"{body.province}{body.county}_{year}.{fmt}"
-            if not path.exists():  # DOCX carries timestamps: keep the first rendering of the same report
-                path.write_bytes(RENDERERS[fmt](report, style=Style(quirks=y % 2 == 1, rng=random.Random(seed + y))))
-            files.append(path)
-    return files
+            style = Style(quirks=y % 2 == 1, rng=random.Random(seed + y))
+            article = site / str(year + 1) / f"t{year + 1}0120_{b}{y}.html"
+            published = f"{year + 1}-01-{10 + 2 * y:02d}"
+            if not article.exists():  # DOCX carries timestamps: keep the first rendering of the same report
+                article.parent.mkdir(parents=True, exist_ok=True)
+                if fmt == "html":
+                    article.write_bytes(render_html(report, style=style))
+                else:
+                    (article.parent / f"report_{year}.{fmt}").write_bytes(RENDERERS[fmt](report, style=style))
+                    article.write_text(_article_page(title(report), published, f"report_{year}.{fmt}"), encoding="utf-8")
+            entries.append((title(report), f"{year + 1}/{article.name}", published))
+        entries.insert(2, (f"关于做好{years[-1]}年政务公开工作的通知", f"{years[-1]}/notice.html", f"{years[-1]}-03-01"))
+        _write_listing(site, entries[::-1])
+        registry += [f"  - id: {source_id}", f"    name: {body.name}", f"    region: [{', '.join(region)}]",
+                     "    level: county", f"    listing_urls: [file:{source_id}/index.html]"]
+    path = out / "sources.yaml"
+    path.write_text("\n".join(registry) + "\n", encoding="utf-8")
+    return path
+
+
+def _article_page(heading: str, published: str, attachment: str) -> str:
+    return (f"<html><head><meta charset='utf-8'><title>{heading}</title></head><body><h1>{heading}</h1>"
+            f"<p>发布日期：{published}</p><p>全文见附件。</p>"
+            f"<p>附件：<a href='{attachment}'>{heading}.{attachment.rsplit('.', 1)[-1]}</a></p></body></html>")
+
+
+def _write_listing(site: Path, entries: list[tuple[str, str, str]]) -> None:
+    pages = [entries[i:i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)]
+    for n, page in enumerate(pages):
+        items = "".join(f"<li><a href='{href}' title='{text}'>{text}</a><span>{date}</span></li>"
+                        for text, href, date in page)
+        nav = f"<a href='index_{n + 1}.html'>下一页</a>" if n + 1 < len(pages) else ""
+        name = "index.html" if n == 0 else f"index_{n}.html"
+        (site / name).write_text(f"<html><head><meta charset='utf-8'><title>政府信息公开年报</title></head><body>"
+                                 f"<ul class='list'>{items}</ul><div class='page'>{nav}</div></body></html>",
+                                 encoding="utf-8")

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import warehouse
-from pipeline.detect import Region, describe, detect_format
+from pipeline.detect import Region, describe, detect_format, registered_region
 from pipeline.extract import ExtractionError, extract
 from pipeline.process import ReportResult, process_report, report_id_of
 from pipeline.rules import Violation
@@ -86,24 +86,42 @@ def report_year_of(data: bytes) -> tuple[int | None, str | None]:
 
 
 def record_document(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, url: str, *,
-                    source_id: str | None = None, fetched_at: dt.datetime | None = None, **extra: object) -> dict:
-    """Archive the bytes and add one raw_documents row per new (sha256, url); return the row."""
+                    year_hint: int | None = None, kind: str = "report", **extra: object) -> dict:
+    """Archive the bytes and add one raw_documents row per new (sha256, url); return the row.
+
+    `extra` fills the other raw_documents columns (source_id, http_status, referer, link_title, ...).
+    The report year is the document's own when it prints one, else `year_hint` (its link's title).
+    """
     raw = store_raw(root, data)
     sha = report_id_of(data)
     known = con.execute("SELECT report_year, error FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha]).fetchone()
-    year, error = known if known else report_year_of(data)
-    row = {"sha256": sha, "url": url, "source_id": source_id, "fetched_at": fetched_at or now(),
-           "http_status": extra.get("http_status"), "content_type": extra.get("content_type"), "bytes": len(data),
-           "referer": extra.get("referer"), "link_title": extra.get("link_title"),
-           "published_at": extra.get("published_at"), "format": detect_format(data), "report_year": year,
-           "raw_path": str(raw), "error": error}
+    year, error = known if known else (report_year_of(data) if kind == "report" else (year_hint, None))
+    if year is None and year_hint is not None:
+        year, error = year_hint, None
+    row = {column: extra.get(column) for column in warehouse.table_columns()["raw_documents"]}
+    row |= {"sha256": sha, "url": url, "fetched_at": extra.get("fetched_at") or now(), "bytes": len(data),
+            "format": detect_format(data), "report_year": year, "raw_path": str(raw), "error": error, "kind": kind}
     seen = con.execute("SELECT 1 FROM raw_documents WHERE sha256 = ? AND url = ?", [sha, url]).fetchone()
     if not seen:
-        frame = pd.DataFrame([row], columns=warehouse.table_columns()["raw_documents"])
-        con.register("incoming_doc", frame)
-        con.execute("INSERT INTO raw_documents SELECT * FROM incoming_doc")
-        con.unregister("incoming_doc")
+        _insert_document(con, row)
     return row
+
+
+def record_failure(con: duckdb.DuckDBPyConnection, url: str, error: str, **extra: object) -> dict:
+    """A document that could not be fetched: its URL and the reason, so nothing vanishes silently."""
+    row = {column: extra.get(column) for column in warehouse.table_columns()["raw_documents"]}
+    row |= {"url": url, "fetched_at": now(), "error": error, "kind": extra.get("kind") or "report"}
+    _insert_document(con, row)
+    return row
+
+
+def _insert_document(con: duckdb.DuckDBPyConnection, row: dict) -> None:
+    frame = pd.DataFrame([row], columns=warehouse.table_columns()["raw_documents"])
+    con.register("incoming_doc", frame)
+    try:
+        con.execute("INSERT INTO raw_documents SELECT * FROM incoming_doc")
+    finally:
+        con.unregister("incoming_doc")
 
 
 def register_files(con: duckdb.DuckDBPyConnection, root: Path, paths: Iterable[str],
@@ -116,9 +134,27 @@ def register_files(con: duckdb.DuckDBPyConnection, root: Path, paths: Iterable[s
     return rows
 
 
-def _process_safely(data: bytes, source_uri: str, region: Region | None = None) -> ReportResult:
+def is_registry(source: str) -> bool:
+    return source.lower().endswith((".yaml", ".yml"))
+
+
+def gather(con: duckdb.DuckDBPyConnection, root: Path, sources: Iterable[str], years: set[int] | None,
+           progress: Progress | None = None) -> dict[str, object]:
+    """Bring every source's documents into the raw archive: crawl registries, register files and folders."""
+    from pipeline.crawl.crawler import crawl
+    from pipeline.crawl.registry import load_registry
+
+    files = [s for s in sources if not is_registry(s)]
+    out: dict[str, object] = {"files": len(register_files(con, root, files, progress)) if files else 0}
+    for registry in (s for s in sources if is_registry(s)):
+        summary = crawl(load_registry(registry), con, root, years, progress)
+        out[registry] = summary
+    return out
+
+
+def _process_safely(data: bytes, source_uri: str, registered: tuple[str, Region] | None = None) -> ReportResult:
     try:
-        return process_report(data, source_uri, region)
+        return process_report(data, source_uri, registered)
     except Exception as exc:  # a parser bug must not stop the batch; the bytes are kept for a re-run
         return ReportResult(report_id_of(data), source_uri, detect_format(data), None, None, "failed",
                             issues=[Violation("extraction_error", f"{type(exc).__name__}: {exc}")])
@@ -127,11 +163,16 @@ def _process_safely(data: bytes, source_uri: str, region: Region | None = None) 
 def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | None = None) -> dict[str, pd.DataFrame]:
     """Every registered document of a report year, parsed: the year's rows for every table."""
     docs = con.execute(
-        """SELECT sha256, min(url) AS url, min(raw_path) AS raw_path, min(fetched_at) AS first_seen
-           FROM raw_documents WHERE report_year = ? GROUP BY sha256 ORDER BY first_seen, sha256""", [year]).fetchall()
+        """SELECT sha256, arg_min(url, fetched_at) AS url, min(raw_path) AS raw_path, min(fetched_at) AS first_seen,
+                  arg_min(source_name, fetched_at), arg_min(source_region, fetched_at), arg_min(source_level, fetched_at)
+           FROM raw_documents WHERE report_year = ? AND sha256 IS NOT NULL AND kind = 'report'
+           GROUP BY sha256 ORDER BY first_seen, sha256""", [year]).fetchall()
     results, paths, seen_at = [], [], []
-    for i, (_sha, url, raw_path, first_seen) in enumerate(docs, 1):
-        results.append(_process_safely(Path(raw_path).read_bytes(), url))
+    for i, (_sha, url, raw_path, first_seen, source_name, source_region, level) in enumerate(docs, 1):
+        registered = None
+        if source_region:
+            registered = (source_name or "", registered_region(source_region.split("/"), level or "county"))
+        results.append(_process_safely(Path(raw_path).read_bytes(), url, registered))
         paths.append(raw_path)
         seen_at.append(first_seen)
         if progress:
@@ -145,13 +186,12 @@ def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | N
     return frames
 
 
-def ingest_bytes(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, source_uri: str,
-                 region: Region | None = None) -> Outcome:
+def ingest_bytes(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, source_uri: str) -> Outcome:
     row = record_document(con, root, data, source_uri)
     rid = row["sha256"]
     if warehouse.has_report(con, rid) not in (None, "failed"):
         return Outcome(source_uri, None, rid, skipped=True)  # the same bytes again: nothing to add
-    result = _process_safely(data, source_uri, region)
+    result = _process_safely(data, source_uri)
     warehouse.load_report(con, result, row["raw_path"])
     return Outcome(source_uri, result, rid)
 

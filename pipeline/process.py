@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.detect import Region, ReportMeta, describe, detect_format
+from pipeline.detect import Region, ReportMeta, describe, detect_format, merge_region
 from pipeline.extract import ExtractionError, extract
 from pipeline.normalise import count_facts, fact_frames
 from pipeline.parse import parse_tables
@@ -51,8 +51,12 @@ def agency_id_of(key: str | None) -> str | None:
     return None if key is None else "ag_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-def process_report(data: bytes, source_uri: str, region: Region | None = None) -> ReportResult:
-    """Detect, extract, parse and check one report. Never raises on bad input: it records why."""
+def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] | None = None) -> ReportResult:
+    """Detect, extract, parse and check one report. Never raises on bad input: it records why.
+
+    `registered`: the source's body name and region from the registry, which fill what the report's own
+    words leave open (never a short name alone: see `detect.merge_region`).
+    """
     rid = report_id_of(data)
     fmt = detect_format(data)
     try:
@@ -60,8 +64,10 @@ def process_report(data: bytes, source_uri: str, region: Region | None = None) -
     except ExtractionError as exc:
         return ReportResult(rid, source_uri, fmt, None, None, "failed", issues=[Violation(exc.rule, str(exc))])
     meta = describe(doc.text, doc.title)
-    if region is not None and (region.province or region.city):
-        meta = ReportMeta(meta.title, meta.agency_name, meta.year, meta.template, region)
+    if registered is not None:
+        source_name, region = registered
+        merged = merge_region(meta.region, region, meta.agency_name, source_name)
+        meta = ReportMeta(meta.title, meta.agency_name, meta.year, meta.template, merged)
     agency_id = agency_id_of(agency_key(meta.agency_name, meta.region))
     issues: list[Violation] = []
     if meta.year is None:

@@ -38,7 +38,11 @@ DIMENSION_COLUMNS = {
     "raw_documents": {"sha256": "VARCHAR", "url": "VARCHAR", "source_id": "VARCHAR", "fetched_at": "TIMESTAMP",
                       "http_status": "INTEGER", "content_type": "VARCHAR", "bytes": "BIGINT", "referer": "VARCHAR",
                       "link_title": "VARCHAR", "published_at": "DATE", "format": "VARCHAR", "report_year": "INTEGER",
-                      "raw_path": "VARCHAR", "error": "VARCHAR"},
+                      "raw_path": "VARCHAR", "error": "VARCHAR", "kind": "VARCHAR", "source_name": "VARCHAR",
+                      "source_region": "VARCHAR", "source_level": "VARCHAR"},
+    # the crawler's memory of each URL: validators for conditional GET and the last body's hash
+    "fetch_state": {"url": "VARCHAR PRIMARY KEY", "etag": "VARCHAR", "last_modified": "VARCHAR",
+                    "sha256": "VARCHAR", "checked_at": "TIMESTAMP"},
     "yoy_metrics": {"agency_id": "VARCHAR", "year": "INTEGER", "metric": "VARCHAR", "value": "DOUBLE",
                     "prior_value": "DOUBLE", "change": "DOUBLE", "pct_change": "DOUBLE"},
     "metric_definitions": {"metric": "VARCHAR", "label_zh": "VARCHAR", "label_en": "VARCHAR", "unit": "VARCHAR",

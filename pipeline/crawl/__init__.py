@@ -1,0 +1,1 @@
+"""Finding and fetching published reports: source registry, discovery, polite fetching, raw archive."""
