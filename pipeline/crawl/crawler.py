@@ -56,6 +56,8 @@ class Crawl:
             for page_url, root in self._listing_pages(fetcher, listing, context):
                 for link in discover.links(root, page_url):
                     year = link.report_year
+                    if year is None and link.maybe_report:
+                        link, year = self._full_title(fetcher, link)
                     if year is None or link.url in seen_reports or (self.years and year not in self.years):
                         continue
                     seen_reports.add(link.url)
@@ -63,6 +65,17 @@ class Crawl:
                     self.summary.by_source[source.id] += 1
                     self._report_link(fetcher, link, year, page_url, context)
         self.summary.requests += fetcher.requests
+
+    def _full_title(self, fetcher: Fetcher, link: discover.Link) -> tuple[discover.Link, int | None]:
+        """Read the page of a link whose text was cut short: it is a report if its own title says so."""
+        if link.is_attachment:
+            return link, None
+        answer = fetcher.fetch(link.url)
+        root = discover.parse_html(answer.body, answer.content_type) if answer.ok else None
+        title = discover.article(root, link.url).title if root is not None else None
+        if not title or discover.Link(link.url, title).report_year is None:
+            return link, None
+        return discover.Link(link.url, title, link.date), discover.Link(link.url, title).report_year
 
     def _listing_pages(self, fetcher: Fetcher, first: str, context: dict):
         queue, done = [first], set()

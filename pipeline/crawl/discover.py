@@ -17,6 +17,7 @@ _NEXT_TEXT = {"下一页", "下页", "后页", "下一頁", "next", "next>", ">"
 _PAGED = re.compile(r"(?:index|list|default)_\d+\.s?html?$", re.I)
 _CREATE_PAGE = re.compile(r"createPage(?:HTML|Html)?\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,"
                           r"\s*['\"](\w+)['\"]")
+_YEAR_IN = re.compile(r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _PUBLISHED = re.compile(r"(?:发布日期|发布时间|发文日期|成文日期|公开日期|日期|时间)\s*[:：]\s*"
                         r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
@@ -31,6 +32,12 @@ class Link:
     @property
     def report_year(self) -> int | None:
         return annual_report_year(self.text)
+
+    @property
+    def maybe_report(self) -> bool:
+        """A title cut short on the listing (平潭综合实验区2021年度政府信息公开工…): the page's own title decides."""
+        flat = compact(self.text)
+        return flat.endswith(("…", "...", "..")) and "信息公开" in flat and _YEAR_IN.search(flat) is not None
 
     @property
     def agency(self) -> str | None:
