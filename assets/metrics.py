@@ -7,7 +7,7 @@ import pandas as pd
 from assets.partitions import SINGLE_RUN, YEARS, run_years
 from assets.resources import Gongkai
 from assets.tables import FACT_ASSETS, reports
-from pipeline import metrics, warehouse
+from pipeline import derive, warehouse
 
 
 @dg.asset(partitions_def=YEARS, backfill_policy=SINGLE_RUN, deps=[reports, *FACT_ASSETS], pool="warehouse",
@@ -17,20 +17,15 @@ def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.Mater
     root, years = gongkai.root, run_years(context)
     con = warehouse.connect_build(root)
     try:
-        affected = sorted(set(years) | {y + 1 for y in years})  # next year's prior values change too
-        frame = metrics.yoy_frame(con, affected)
-        warehouse.replace_years(con, ("yoy_metrics",), affected, {"yoy_metrics": frame})
-        con.execute("DELETE FROM metric_definitions")
-        con.register("defs", metrics.definitions_frame())
-        con.execute("INSERT INTO metric_definitions SELECT * FROM defs")
-        con.unregister("defs")
+        derived = derive.refresh(con, years)
         published = warehouse.publish(con, root)
         movers = _biggest_changes(con, years)
     finally:
         con.close()
-    gongkai.say(context, f"{len(frame)} metric rows; published {published}")
+    gongkai.say(context, f"{derived['yoy_rows']} metric rows; published {published}")
     return dg.MaterializeResult(metadata={
-        "rows": len(frame), "published": str(published),
+        "rows": derived["yoy_rows"], "cross_year_issues": derived["cross_year_issues"],
+        "agencies_unified": derived["agencies_unified"], "published": str(published),
         "biggest_changes": dg.MetadataValue.md(movers.to_markdown(index=False) if len(movers) else "(no prior year)"),
     })
 

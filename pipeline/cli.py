@@ -139,6 +139,56 @@ def _run(args: argparse.Namespace) -> int:
     return 1
 
 
+def _open_published(args: argparse.Namespace):
+    return warehouse.connect(data_dir(args.data_dir) / warehouse.WAREHOUSE_FILE, read_only=True)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """One body's metrics by year, side by side, with the last year's change; optionally a chart."""
+    from pipeline import analysis
+
+    years = parse_years(args.years)
+    try:
+        con = _open_published(args)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        try:
+            agency = analysis.resolve_agency(con, args.agency)
+        except analysis.AgencyNotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        frame = analysis.compare_frame(con, agency.agency_id, years)
+        series = analysis.chart_series(con, agency.agency_id, years)
+    finally:
+        con.close()
+    region = "/".join(x for x in (agency.province, agency.city, agency.county) if isinstance(x, str))
+    title = f"{agency['name']}（{region or '地区未知'}）{years[0]}–{years[-1]}"
+    print(f"{title}  [{agency.agency_id}]")
+    print(analysis.format_compare(frame) if not frame.empty else "(no metrics for these years)")
+    if args.chart:
+        path = analysis.write_chart(series, title, Path(args.chart))
+        print(f"chart: {path}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pipeline import analysis
+
+    try:
+        con = _open_published(args)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        written = analysis.export(con, Path(args.out), args.format)
+    finally:
+        con.close()
+    print(f"exported {len(written)} tables to {args.out} as {args.format}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gongkai", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +216,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--years", help="2019:2025 (default: 2019 to last year)")
     p.add_argument("--data-dir")
     p.set_defaults(func=_run)
+    p = sub.add_parser("compare", help="one body's metrics by year, side by side; --chart draws them")
+    p.add_argument("agency", help="agency_id, name, or name with region (黑龙江省双鸭山市宝山区)")
+    p.add_argument("--years", help="2019:2025 (default: 2019 to last year)")
+    p.add_argument("--chart", help="write a chart: FILE.png or FILE.html")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=_compare)
+    p = sub.add_parser("export", help="every table and view, one file each, for other tools")
+    p.add_argument("out")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=_export)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -59,7 +59,9 @@ def template_for(year: int) -> Template:
     return TEMPLATES["2021" if year >= 2021 else "2019"]
 
 
-def make_report(body: Body, year: int, rng: random.Random, break_rule: bool = False) -> Report:
+def make_report(body: Body, year: int, rng: random.Random, break_rule: bool = False,
+                carried_over: tuple[float, ...] | None = None) -> Report:
+    """Random numbers that obey every rule; `carried_over`: last year's 结转下年度, to chain a body's years."""
     template = template_for(year)
     values: dict[str, tuple[float, ...]] = {}
     outcome_rows = [r for r in template.rows() if r.table == "outcomes" and r.code != "outcomes:total"
@@ -72,11 +74,16 @@ def make_report(body: Body, year: int, rng: random.Random, break_rule: bool = Fa
                                      for col in row.columns)
     # table 三, one applicant column at a time, so that every rule holds
     columns: dict[str, list[float]] = {r.code: [] for r in template.rows() if r.table in ("outcomes", "applications")}
-    for _ in range(6):
+    for j in range(6):
         outs = {r.code: (rng.choice((0, 0, 0, 1, 2, 5, 13)) if rng.random() < 0.6 else 0) for r in outcome_rows}
-        total = sum(outs.values())
         forward = rng.choice((0, 0, 1, 3))
-        over = rng.randint(0, total + forward)
+        if carried_over is None:
+            over = rng.randint(0, sum(outs.values()) + forward)
+        else:
+            over = int(carried_over[j])
+            granted = "outcomes:granted"
+            outs[granted] += max(0, over - sum(outs.values()) - forward)  # handle at least what was carried over
+        total = sum(outs.values())
         for code, v in outs.items():
             columns[code].append(v)
         columns["outcomes:total"].append(total)
@@ -408,12 +415,14 @@ def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026)) -> 
     for b, (body, (source_id, region)) in enumerate(zip(SAMPLE_BODIES, SAMPLE_SOURCES, strict=True)):
         site = out / source_id
         entries = []
+        forward = None
         for y, year in enumerate(years):
             fmt = FORMATS[(b + y) % 3]  # html pages, pdf and docx attachments in rotation
-            report = make_report(body, year, rng)
+            report = make_report(body, year, rng, carried_over=forward)
+            forward = report.values["applications:carried_forward"]
             style = Style(quirks=y % 2 == 1, rng=random.Random(seed + y))
             article = site / str(year + 1) / f"t{year + 1}0120_{b}{y}.html"
-            published = f"{year + 1}-01-{10 + 2 * y:02d}"
+            published = f"{year + 1}-{'03' if y % 3 == 2 else '01'}-{10 + 2 * y:02d}"  # some published late
             if not article.exists():  # DOCX carries timestamps: keep the first rendering of the same report
                 article.parent.mkdir(parents=True, exist_ok=True)
                 if fmt == "html":

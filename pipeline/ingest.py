@@ -198,10 +198,17 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, source
 
 def ingest_paths(paths: Iterable[str], root: Path) -> Iterator[Outcome]:
     """Load file by file into the build warehouse, then publish it for the analysts."""
+    from pipeline import derive
+
     con = warehouse.connect_build(root)
     try:
+        years: set[int] = set()
         for path in iter_files(paths):
-            yield ingest_bytes(con, root, path.read_bytes(), str(path))
+            outcome = ingest_bytes(con, root, path.read_bytes(), str(path))
+            if outcome.result and outcome.result.meta and outcome.result.meta.year:
+                years.add(outcome.result.meta.year)
+            yield outcome
+        derive.refresh(con, sorted(years))
         warehouse.publish(con, root)
     finally:
         con.close()

@@ -82,6 +82,16 @@ METRICS: tuple[Metric, ...] = (
            "(WHERE result = 'total') - sum(value) FILTER (WHERE result = 'pending'), 0) AS value FROM appeals "
            "WHERE proceeding IN ('litigation_direct', 'litigation_after_review') GROUP BY report_id", False),
 )
+# timeliness: reports are due by 31 January of the following year (条例 第五十条)
+_PUBLISHED = ("SELECT r.report_id, {value} AS value FROM reports r JOIN (SELECT sha256, min(published_at) AS published_at "
+              "FROM raw_documents WHERE sha256 IS NOT NULL AND published_at IS NOT NULL GROUP BY sha256) d "
+              "ON d.sha256 = r.report_id")
+METRICS += (
+    Metric("published_late", "逾期发布（1月31日后）", "published after 31 January (1 = late)", "flag", BOTH,
+           _PUBLISHED.format(value="CASE WHEN d.published_at > make_date(r.year + 1, 1, 31) THEN 1 ELSE 0 END")),
+    Metric("days_after_due", "发布日距截止日天数", "days from the due date (31 Jan) to publication", "days", BOTH,
+           _PUBLISHED.format(value="date_diff('day', make_date(r.year + 1, 1, 31), d.published_at)"), False),
+)
 METRIC_BY_CODE = {m.code: m for m in METRICS}
 
 
@@ -101,14 +111,9 @@ def metric_values_sql() -> str:
     return "\nUNION ALL\n".join(parts)
 
 
-CURRENT_REPORTS = ("CREATE OR REPLACE TEMP VIEW current_reports AS SELECT report_id, agency_id, year, template "
-                   "FROM reports WHERE superseded_by IS NULL AND status <> 'failed' AND agency_id IS NOT NULL "
-                   "AND year IS NOT NULL")
-
-
 def yoy_frame(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
-    """yoy_metrics rows for `years`: the prior value is the same body's, same metric, year - 1."""
-    con.execute(CURRENT_REPORTS)
+    """yoy_metrics rows for `years`: the prior value is the same body's, same metric, year - 1.
+    Needs the view current_reports (`derive.VIEWS`)."""
     wanted = ", ".join(str(int(y)) for y in years) or "NULL"
     return con.execute(f"""
         WITH v AS ({metric_values_sql()})
@@ -121,3 +126,17 @@ def yoy_frame(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
         WHERE cur.year IN ({wanted})
         ORDER BY cur.agency_id, cur.metric
     """).fetchdf()
+
+
+def catalogue_markdown() -> str:
+    """docs/metrics.md, rendered from the catalogue (a test keeps the file in step)."""
+    lines = ["# Metrics", "",
+             "Declared once in `pipeline/metrics.py` (`METRICS`), stored in the warehouse as `metric_definitions`,",
+             "and compared across years only where both years' templates define them (`templates`). A ratio is NULL",
+             "where its denominator is 0. `additive` metrics are summed in the `rollups` view.", "",
+             "| metric | 中文 | meaning | unit | templates | additive |", "|---|---|---|---|---|---|"]
+    lines += [f"| `{m.code}` | {m.label_zh} | {m.label_en} | {m.unit} | {', '.join(m.templates)} | "
+              f"{'yes' if m.additive else 'no'} |" for m in METRICS]
+    lines += ["", "Formulas (one value per report version; `current_reports` chooses the version):", ""]
+    lines += [f"- `{m.code}`: `{m.sql}`" for m in METRICS]
+    return "\n".join(lines) + "\n"

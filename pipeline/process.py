@@ -39,12 +39,16 @@ def report_id_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def canonical_name(name: str) -> str:
+    """The body's name without the seat's suffix: 宝山区人民政府 = 宝山区, 平潭综合实验区管委会 = 平潭综合实验区."""
+    return _TITLE_SUFFIX.sub("", name) or name
+
+
 def agency_key(name: str | None, region: Region) -> str | None:
-    """The body's identity: its region and its name without the seat's suffix (宝山区人民政府 = 宝山区)."""
+    """The body's identity: its region and its canonical name, never a short name alone."""
     if not name:
         return None
-    base = _TITLE_SUFFIX.sub("", name) or name
-    return "|".join([region.province or "", region.city or "", region.county or "", base])
+    return "|".join([region.province or "", region.city or "", region.county or "", canonical_name(name)])
 
 
 def agency_id_of(key: str | None) -> str | None:

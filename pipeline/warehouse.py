@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.process import ReportResult
+from pipeline.process import ReportResult, canonical_name
 from pipeline.rules import INCOMPLETE_RULES, NOTE_RULES
 from pipeline.templates import FACT_DIMS, FACT_TABLES
 
@@ -32,7 +32,11 @@ REPORT_COLUMNS = {
 DIMENSION_COLUMNS = {
     "reports": REPORT_COLUMNS,
     "agencies": {"agency_id": "VARCHAR PRIMARY KEY", "name": "VARCHAR", "province": "VARCHAR", "city": "VARCHAR",
-                 "county": "VARCHAR", "adcode": "VARCHAR", "level": "VARCHAR", "parent_id": "VARCHAR"},
+                 "county": "VARCHAR", "adcode": "VARCHAR", "level": "VARCHAR", "parent_id": "VARCHAR",
+                 "canonical_name": "VARCHAR"},
+    # the registry's bodies, as crawled: the denominator of coverage
+    "sources": {"source_id": "VARCHAR PRIMARY KEY", "name": "VARCHAR", "region": "VARCHAR", "level": "VARCHAR",
+                "parent": "VARCHAR", "listing_urls": "VARCHAR"},
     "report_issues": {"report_id": "VARCHAR", "rule": "VARCHAR", "detail": "VARCHAR", "severity": "VARCHAR",
                       "year": "INTEGER"},
     "raw_documents": {"sha256": "VARCHAR", "url": "VARCHAR", "source_id": "VARCHAR", "fetched_at": "TIMESTAMP",
@@ -78,7 +82,17 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     for statement in _ddl():
         con.execute(statement)
+    _add_new_columns(con)
     return con
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse built by an older version gains the columns added since (never drops or renames)."""
+    for table, columns in DIMENSION_COLUMNS.items():
+        have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+        for column, sql_type in columns.items():
+            if column not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type.replace(' PRIMARY KEY', '')}")
 
 
 def connect_build(root: Path) -> duckdb.DuckDBPyConnection:
@@ -136,7 +150,8 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
             agencies[r.agency_id] = {
                 "agency_id": r.agency_id, "name": meta.agency_name, "province": region.province, "city": region.city,
                 "county": region.county, "adcode": region.adcode,
-                "level": _level(meta.agency_name, region.county, region.city, region.province), "parent_id": None}
+                "level": _level(meta.agency_name, region.county, region.city, region.province), "parent_id": None,
+                "canonical_name": canonical_name(meta.agency_name or "")}
     cols = table_columns()
     frames = {
         "reports": pd.DataFrame(reports, columns=cols["reports"]),
@@ -167,13 +182,18 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     columns = table_columns()[table]
     con.register("incoming", frame[columns])
     try:
-        if table == "agencies":
-            con.execute("""INSERT INTO agencies SELECT * FROM incoming ON CONFLICT (agency_id) DO UPDATE SET
-                           name = excluded.name, adcode = coalesce(excluded.adcode, agencies.adcode)""")
+        if table in ("agencies", "sources"):
+            key = "agency_id" if table == "agencies" else "source_id"
+            updates = ", ".join(f"{c} = coalesce(excluded.{c}, {table}.{c})" for c in columns if c != key)
+            con.execute(f"INSERT INTO {table} SELECT * FROM incoming ON CONFLICT ({key}) DO UPDATE SET {updates}")
         else:
             con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM incoming")
     finally:
         con.unregister("incoming")
+
+
+def upsert_sources(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    _insert(con, "sources", pd.DataFrame(rows, columns=table_columns()["sources"]))
 
 
 def has_report(con: duckdb.DuckDBPyConnection, report_id: str) -> str | None:
@@ -208,20 +228,26 @@ def replace_years(con: duckdb.DuckDBPyConnection, tables: Iterable[str], years: 
                   frames: dict[str, pd.DataFrame]) -> dict[str, int]:
     """A partition's rows, replaced in one transaction: delete the years, insert the new rows."""
     counts = {}
-    wanted = [int(y) for y in years]
     con.execute("BEGIN TRANSACTION")
     try:
         for table in tables:
             frame = frames.get(table, pd.DataFrame(columns=table_columns()[table]))
-            if table == "agencies":
-                _insert(con, table, frame)  # bodies are not per year: upsert
-            else:
-                con.execute(f"DELETE FROM {table} WHERE year IN (SELECT unnest(?::INTEGER[]))", [wanted])
-                frame = frame[frame["year"].isin(wanted)] if len(frame) else frame
-                _insert(con, table, frame)
-            counts[table] = len(frame)
+            counts[table] = replace_years_in_transaction(con, table, years, frame)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     return counts
+
+
+def replace_years_in_transaction(con: duckdb.DuckDBPyConnection, table: str, years: Sequence[int],
+                                 frame: pd.DataFrame) -> int:
+    """The delete and insert of `replace_years`, inside a transaction the caller holds."""
+    wanted = [int(y) for y in years]
+    if table == "agencies":
+        _insert(con, table, frame)  # bodies are not per year: upsert
+        return len(frame)
+    con.execute(f"DELETE FROM {table} WHERE year IN (SELECT unnest(?::INTEGER[]))", [wanted])
+    frame = frame[frame["year"].isin(wanted)] if len(frame) else frame
+    _insert(con, table, frame)
+    return len(frame)

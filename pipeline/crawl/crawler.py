@@ -18,6 +18,7 @@ from pipeline.crawl import discover
 from pipeline.crawl.fetch import Fetcher, Response
 from pipeline.crawl.registry import Registry, Source
 from pipeline.ingest import now, record_document, record_failure
+from pipeline.warehouse import upsert_sources
 
 Progress = Callable[[str], None]
 
@@ -41,6 +42,9 @@ class Crawl:
         self.summary = CrawlSummary()
 
     def run(self) -> CrawlSummary:
+        upsert_sources(self.con, [{"source_id": s.id, "name": s.name, "region": "/".join(s.region), "level": s.level,
+                                   "parent": s.parent, "listing_urls": " ".join(s.listing_urls)}
+                                  for s in self.registry.sources])
         for source in self.registry.sources:
             self._source(source)
         return self.summary

@@ -1,0 +1,123 @@
+"""What follows from the loaded reports across years: one identity per body, cross-year checks,
+year-over-year metrics, and the analysts' views (coverage, rollups). Run after every load, before
+publishing, by `gongkai ingest` and by the Dagster graph alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+from pipeline import metrics, warehouse
+from pipeline.templates import FACT_DIMS, FACT_TABLES
+
+CROSS_YEAR_RULES = ("cross_year_carry_over", "cross_year_copied")
+
+VIEWS = {
+    # a body's current version of each year's report: what every comparison uses
+    "current_reports": """
+        SELECT * FROM reports WHERE superseded_by IS NULL AND status <> 'failed' AND agency_id IS NOT NULL
+        AND year IS NOT NULL""",
+    # registered sources x report years: how many current reports each published (0 = none found)
+    "coverage": """
+        WITH years AS (SELECT DISTINCT year FROM reports WHERE year IS NOT NULL),
+        found AS (
+            SELECT d.source_id, r.year, count(DISTINCT r.report_id) AS reports
+            FROM raw_documents d JOIN reports r ON r.report_id = d.sha256
+            WHERE r.superseded_by IS NULL AND r.status <> 'failed' AND d.source_id IS NOT NULL GROUP BY ALL)
+        SELECT s.source_id, s.name, s.region, s.level, y.year, coalesce(f.reports, 0) AS reports,
+               coalesce(f.reports, 0) = 0 AS missing
+        FROM sources s CROSS JOIN years y LEFT JOIN found f ON f.source_id = s.source_id AND f.year = y.year""",
+    # sums of the additive metrics by province, by city and by level of government
+    "rollups": """
+        SELECT CASE WHEN GROUPING(a.city) = 0 THEN 'city' WHEN GROUPING(a.province) = 0 THEN 'province'
+                    ELSE 'level' END AS rollup,
+               a.province, a.city, a.level, y.year, y.metric, sum(y.value) AS value, count(*) AS bodies
+        FROM yoy_metrics y JOIN agencies a USING (agency_id) JOIN metric_definitions m USING (metric)
+        WHERE m.additive AND y.value IS NOT NULL
+        GROUP BY GROUPING SETS ((a.province, y.year, y.metric), (a.province, a.city, y.year, y.metric),
+                                (a.level, y.year, y.metric))""",
+}
+
+
+def unify_agencies(con: duckdb.DuckDBPyConnection) -> int:
+    """A body read once without its province (a text dump that never names it) is the same body as the one
+    with the same canonical name and a known region, when exactly one such body exists: repoint its rows."""
+    pairs = con.execute("""
+        WITH known AS (SELECT canonical_name, min(agency_id) AS agency_id FROM agencies WHERE province IS NOT NULL
+                       GROUP BY canonical_name HAVING count(*) = 1)
+        SELECT a.agency_id, k.agency_id FROM agencies a JOIN known k USING (canonical_name)
+        WHERE a.province IS NULL AND a.agency_id <> k.agency_id""").fetchall()
+    for old, new in pairs:
+        for table in ("reports", "yoy_metrics", *FACT_TABLES):
+            con.execute(f"UPDATE {table} SET agency_id = ? WHERE agency_id = ?", [new, old])
+        con.execute("DELETE FROM agencies WHERE agency_id = ?", [old])
+    if pairs:  # two versions of one body's year may now meet: the later one is current
+        frame = con.execute("SELECT * FROM reports").fetchdf()
+        marked = warehouse.mark_superseded(frame.assign(superseded_by=None))
+        con.register("marked", marked[["report_id", "superseded_by"]])
+        con.execute("UPDATE reports SET superseded_by = m.superseded_by FROM marked m WHERE reports.report_id = m.report_id")
+        con.unregister("marked")
+    return len(pairs)
+
+
+def cross_year_issues(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> pd.DataFrame:
+    """Last year's 结转下年度 should be this year's 上年结转; a report identical to last year's was copied."""
+    wanted = ", ".join(str(int(y)) for y in years) or "NULL"
+    carry = con.execute(f"""
+        SELECT cur.report_id, 'cross_year_carry_over' AS rule,
+               '上年结转 = ' || c.value || ', but the ' || prev.year || ' report carried forward '
+               || p.value || ' (结转下年度)' AS detail, 'warning' AS severity, cur.year
+        FROM current_reports cur
+        JOIN current_reports prev ON prev.agency_id = cur.agency_id AND prev.year = cur.year - 1
+        JOIN applications c ON c.report_id = cur.report_id AND c.stage = 'carried_over' AND c.applicant = 'total'
+        JOIN applications p ON p.report_id = prev.report_id AND p.stage = 'carried_forward' AND p.applicant = 'total'
+        WHERE cur.year IN ({wanted}) AND c.value <> p.value""").fetchdf()
+    facts = " UNION ALL ".join(
+        f"SELECT report_id, '{t}:' || concat_ws('.', {', '.join(dims)}) AS k, CAST(value AS DOUBLE) AS v FROM {t}"
+        for t, dims in FACT_DIMS.items())
+    copied = con.execute(f"""
+        WITH f AS ({facts}),
+        pairs AS (SELECT cur.report_id AS cur_id, prev.report_id AS prev_id, cur.year, prev.year AS prev_year
+                  FROM current_reports cur JOIN current_reports prev
+                  ON prev.agency_id = cur.agency_id AND prev.year = cur.year - 1 WHERE cur.year IN ({wanted})),
+        cmp AS (SELECT p.cur_id, p.year, p.prev_year, count(*) AS n,
+                       count(*) FILTER (WHERE a.v IS NOT DISTINCT FROM b.v) AS same
+                FROM pairs p JOIN f a ON a.report_id = p.cur_id
+                LEFT JOIN f b ON b.report_id = p.prev_id AND b.k = a.k GROUP BY ALL)
+        SELECT cur_id AS report_id, 'cross_year_copied' AS rule,
+               'all ' || n || ' numbers are the same as in the ' || prev_year || ' report' AS detail,
+               'warning' AS severity, year
+        FROM cmp WHERE n > 20 AND n = same""").fetchdf()
+    return pd.concat([carry, copied], ignore_index=True)
+
+
+def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None) -> dict[str, int]:
+    """Recompute everything derived for `years` (default: all), in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        unified = unify_agencies(con)
+        if years is None:
+            years = [y for (y,) in con.execute("SELECT DISTINCT year FROM reports WHERE year IS NOT NULL").fetchall()]
+        affected = sorted({int(y) for y in years} | {int(y) + 1 for y in years})  # next year's comparisons change
+        for name, sql in VIEWS.items():
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        wanted = ", ".join(map(str, affected))
+        con.execute(f"DELETE FROM report_issues WHERE rule IN {CROSS_YEAR_RULES} AND year IN ({wanted})")
+        issues = cross_year_issues(con, affected)
+        if len(issues):
+            con.register("cross_issues", issues[warehouse.table_columns()["report_issues"]])
+            con.execute("INSERT INTO report_issues SELECT * FROM cross_issues")
+            con.unregister("cross_issues")
+        yoy = metrics.yoy_frame(con, affected)
+        warehouse.replace_years_in_transaction(con, "yoy_metrics", affected, yoy)
+        con.execute("DELETE FROM metric_definitions")
+        con.register("defs", metrics.definitions_frame())
+        con.execute("INSERT INTO metric_definitions SELECT * FROM defs")
+        con.unregister("defs")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return {"agencies_unified": unified, "cross_year_issues": len(issues), "yoy_rows": len(yoy)}
