@@ -116,10 +116,21 @@ def test_dagster_yaml_keeps_storage_under_data_and_serialises_the_warehouse():
     assert set(writers.values()) == {"warehouse"}, writers  # every asset that writes the warehouse
 
 
-def test_definitions_validate_from_the_root():
+def test_definitions_validate_from_the_root(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}  # its storage in tmp, not in the checkout's data/
     proc = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=240, env={**os.environ, "DAGSTER_HOME": ""})
+                          capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_dagster_accepts_the_instance_config(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    proc = subprocess.run([sys.executable, "-m", "dagster", "instance", "info"], cwd=home, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "DAGSTER_HOME": str(home)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (home / "data" / "dagster" / "storage").is_dir()  # storage under data/, relative to where it runs
 
 
 def _free_port() -> int:
