@@ -139,7 +139,7 @@ def _svg_page(series: pd.DataFrame, title: str) -> str:
     """A self-contained page: two inline SVG line charts, no script, no network."""
     years = sorted(int(y) for y in series["year"].unique()) or [0]
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-             f"<body style='font-family:sans-serif'><h2>{html.escape(title)}</h2>"]
+             f"<body style='font-family:\"Noto Sans CJK SC\",\"PingFang SC\",\"Microsoft YaHei\",sans-serif'><h2>{html.escape(title)}</h2>"]
     for metrics, scale, unit in ((CHART_COUNTS, 1, "件"), (CHART_SHARES, 100, "占办理总数 %")):
         parts.append(_svg_chart(series, metrics, scale, unit, years))
     return "".join(parts) + "</body></html>"
@@ -156,12 +156,16 @@ def _svg_chart(series: pd.DataFrame, metrics: tuple[str, ...], scale: float, uni
     span = max(years[-1] - years[0], 1)
 
     def point(year: float, value: float) -> tuple[float, float]:
-        return (pad + (w - 2 * pad) * (year - years[0]) / span, h - pad + 10 - (h - pad - 10) * value / top)
+        return (pad + (w - 2 * pad) * (year - years[0]) / span, h - pad + 10 - (h - pad - 20) * value / top)
 
     svg = [f"<svg width='{w + SVG['legend']}' height='{h + 30}' xmlns='http://www.w3.org/2000/svg'>",
            f"<line x1='{pad}' y1='{h - pad + 10}' x2='{w - pad}' y2='{h - pad + 10}' stroke='#999'/>",
-           f"<text x='5' y='20' font-size='12'>{html.escape(unit)} (最高 {top:,.0f})</text>"]
+           f"<text x='5' y='11' font-size='12'>{html.escape(unit)} (最高 {top:,.0f})</text>"]
     svg += [f"<text x='{point(yr, 0)[0] - 14:.0f}' y='{h - pad + 28}' font-size='12'>{yr}</text>" for yr in years]
+    for share in (0.25, 0.5, 0.75, 1.0):  # horizontal grid lines with their values
+        gy = point(years[0], top * share)[1]
+        svg.append(f"<line x1='{pad}' y1='{gy:.1f}' x2='{w - pad}' y2='{gy:.1f}' stroke='#eee'/>"
+                   f"<text x='{pad - 6}' y='{gy + 4:.1f}' font-size='11' text-anchor='end'>{top * share:,.0f}</text>")
     for i, metric in enumerate(metrics):
         pts = series[(series["metric"] == metric) & series["value"].notna()]
         if pts.empty:
