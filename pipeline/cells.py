@@ -14,8 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pipeline.templates import SumRule
+from pipeline.textnorm import BLANK_MARK
 
-BLANK_MARK = "\u2205"  # written by the grid extractors for a real, empty cell (not a merged one)
 PLACEHOLDERS = frozenset({BLANK_MARK, "—", "——", "———", "-", "--", "/", "\\", "无", "―", "─", "－", "空", "N/A"})
 
 _NUMBER = re.compile(

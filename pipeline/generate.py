@@ -149,6 +149,7 @@ class Style:
 
     quirks: bool = False
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    borderless: bool = False  # PDF tables without rules: columns only by position
 
     def number(self, x: float, money_in_yuan: bool = False) -> str:
         if money_in_yuan:
@@ -380,7 +381,9 @@ def render_pdf(report: Report, style: Style | None = None) -> bytes:
         story += [Spacer(1, 6), Paragraph(heading, body)]
         width = _width(grid)
         data = [[Paragraph(t.replace("\n", "<br/>"), cell) if t else "" for t in row] for row in _matrix(grid)]
-        commands = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("FONTNAME", (0, 0), (-1, -1), "STSong-Light")]
+        commands = [("FONTNAME", (0, 0), (-1, -1), "STSong-Light")]
+        if not style.borderless:
+            commands.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
         for i, row in enumerate(grid):
             for c in row:
                 if c.rowspan > 1 or c.colspan > 1:

@@ -11,6 +11,7 @@ headers repeated across pages.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ from pipeline.textnorm import CompactIndex, compact
 
 LOOKAHEAD_ROWS = 2  # a row found after one of the next rows' labels is taken as missing
 SOLVER_COMBINATIONS = 50_000
+MIN_INTERLEAVED_KEY, MAX_GAP, MAX_SPAN_EXTRA = 6, 10, 20  # interleaved labels: long ones, short gaps
+GAP_STOP = "。；;"  # a sentence end never falls inside a label
+_MID_WORD_PLACEHOLDER = re.compile(r"^[无—\-/]+(?=\s|$)")
 
 
 @dataclass
@@ -59,6 +63,20 @@ def _find_first(index: CompactIndex, keys: Sequence[str], start: int, end: int |
     return best
 
 
+def _find_interleaved(index: CompactIndex, key: str, start: int, end: int) -> tuple[int, int] | None:
+    """A full label whose lines are interleaved with a neighbouring column's text or its own numbers, as
+    text read from a borderless table gives it (属于行政 / 予公开 / 查询事项): its characters in order, with
+    short gaps. Tried only for a row none of whose labels is found whole."""
+    key = compact(key)
+    if len(key) < MIN_INTERLEAVED_KEY:
+        return None
+    pattern = re.compile(f"[^{GAP_STOP}]{{0,{MAX_GAP}}}?".join(re.escape(ch) for ch in key))
+    m = pattern.search(index.compact, start, end)
+    if m and m.end() - m.start() <= len(key) + MAX_SPAN_EXTRA:
+        return m.start(), m.end()
+    return None
+
+
 def _find_preferred(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
     """Position of the first key in `keys` order that occurs: anchors are listed most specific first."""
     for key in keys:
@@ -79,7 +97,7 @@ def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int)
     for i, row in enumerate(rows):
         if not row.keys:
             continue
-        hit = _find_first(index, row.keys, cursor, end)
+        hit = _find_first(index, row.keys, cursor, end) or _find_interleaved(index, row.keys[0], cursor, end)
         if hit is None:
             continue
         # only full labels can tell that a row is absent: short fragments (其他) also stand in headings
@@ -125,21 +143,26 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
     printed: dict[str, tuple[Row, list[Cell]]] = {}
     headless = [r for r in block.rows if not r.keys]
     segments: list[tuple[Row, int, int]] = []
+    inner: dict[str, str] = {}  # numbers printed inside an interleaved label's span belong to its row
     for i, loc in enumerate(located):
         seg_end = located[i + 1].start if i + 1 < len(located) else b_end
         segments.append((loc.row, loc.end, seg_end))
+        inner[loc.row.code] = index.text[index.to_original(loc.start):index.after(loc.end)]
     for row in headless:  # table 四: its numbers follow the header
         segments.append((row, anchor_end, b_end))
     found = {loc.row.code for loc in located}
     # the full label of a row not found (short fragments such as 其他 occur inside other labels)
     absent_keys = [compact(r.keys[0]) for r in block.rows if r.keys and r.code not in found and len(r.keys[0]) >= 4]
     for row, s, e in segments:
-        text = index.text[index.to_original(s):index.to_original(e)]
+        text = index.text[index.after(s):index.to_original(e)]
         n = len(row.columns)
         own_line = text.split("\n", 1)[0]
         if row.keys and "\t" in own_line and len(printed_cells(tokenize(own_line), n)) == n:
             text, e = own_line, s + len(compact(own_line))  # a grid row: its numbers stand on its label's line
-        cells = tokenize(text)
+        if s > 0 and text[:1] and not text[:1].isspace():
+            text = _MID_WORD_PLACEHOLDER.sub("", text, count=1)  # 1.申请人无|正当理由: that 无 is the label's
+        inside = [c for c in tokenize(inner.get(row.code, "")) if c.value is not None]  # numbers only
+        cells = inside + tokenize(text)
         if row.optional and not cells:
             continue
         printed[row.code] = (row, cells)

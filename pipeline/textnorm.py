@@ -9,6 +9,7 @@ import unicodedata
 _EXTRA = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\u00a0": " ", "\u3000": " ", "\u2014": "—"})
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _WS = re.compile(r"\s+")
+BLANK_MARK = "\u2205"  # written by the grid extractors for a real, empty cell (not a merged one)
 
 
 def normalise(text: str) -> str:
@@ -17,19 +18,19 @@ def normalise(text: str) -> str:
 
 
 def compact(text: str) -> str:
-    """Normalised text without any white space: the form in which labels are compared."""
-    return _WS.sub("", normalise(text))
+    """Normalised text without white space or empty-cell marks: the form in which labels are compared."""
+    return _WS.sub("", normalise(text)).replace(BLANK_MARK, "")
 
 
 class CompactIndex:
-    """A white-space-free view of a text that maps positions back to the original."""
+    """A view of a text without white space or empty-cell marks, mapping positions back to the original."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         chars: list[str] = []
         positions: list[int] = []
         for i, ch in enumerate(text):
-            if not ch.isspace():
+            if not ch.isspace() and ch != BLANK_MARK:  # empty cells are layout, not part of a label
                 chars.append(ch)
                 positions.append(i)
         self.compact = "".join(chars)
@@ -39,6 +40,11 @@ class CompactIndex:
         if compact_pos >= len(self._pos):
             return len(self.text)
         return self._pos[compact_pos]
+
+    def after(self, compact_pos: int) -> int:
+        """The original position just after the compact character before `compact_pos`: where a span that
+        ends at `compact_pos` ends in the original (before any white space or empty-cell marks after it)."""
+        return 0 if compact_pos <= 0 else self.to_original(compact_pos - 1) + 1
 
     def find(self, needle: str, start: int = 0, end: int | None = None) -> int:
         return self.compact.find(needle, start, len(self.compact) if end is None else end)
