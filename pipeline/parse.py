@@ -73,7 +73,8 @@ def _find_interleaved(index: CompactIndex, key: str, start: int, end: int) -> tu
     pattern = re.compile(f"[^{GAP_STOP}]{{0,{MAX_GAP}}}?".join(re.escape(ch) for ch in key))
     m = pattern.search(index.compact, start, end)
     if m and m.end() - m.start() <= len(key) + MAX_SPAN_EXTRA:
-        return m.start(), m.end()
+        if "\t" not in index.text[index.to_original(m.start()):index.after(m.end())]:
+            return m.start(), m.end()  # grid rows (tabs) keep their labels whole: never stitched across cells
     return None
 
 
