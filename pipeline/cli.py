@@ -33,13 +33,23 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sql(args: argparse.Namespace) -> int:
-    path = data_dir(args.data_dir) / warehouse.WAREHOUSE_FILE
+class CliError(Exception):
+    """A message for the user and the exit code; `main` prints it instead of a traceback."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _open_published(args: argparse.Namespace):
     try:
-        con = warehouse.connect(path, read_only=True)
+        return warehouse.connect(data_dir(args.data_dir) / warehouse.WAREHOUSE_FILE, read_only=True)
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(str(exc)) from exc
+
+
+def _sql(args: argparse.Namespace) -> int:
+    con = _open_published(args)
     try:
         frame = con.execute(args.query).fetchdf()
     except Exception as exc:  # duckdb's errors say what is wrong with the query
@@ -139,26 +149,17 @@ def _run(args: argparse.Namespace) -> int:
     return 1
 
 
-def _open_published(args: argparse.Namespace):
-    return warehouse.connect(data_dir(args.data_dir) / warehouse.WAREHOUSE_FILE, read_only=True)
-
-
 def _compare(args: argparse.Namespace) -> int:
     """One body's metrics by year, side by side, with the last year's change; optionally a chart."""
     from pipeline import analysis
 
     years = parse_years(args.years)
-    try:
-        con = _open_published(args)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    con = _open_published(args)
     try:
         try:
             agency = analysis.resolve_agency(con, args.agency)
         except analysis.AgencyNotFound as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+            raise CliError(str(exc)) from exc
         frame = analysis.compare_frame(con, agency.agency_id, years)
         series = analysis.chart_series(con, agency.agency_id, years)
     finally:
@@ -176,11 +177,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pipeline import analysis
 
-    try:
-        con = _open_published(args)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    con = _open_published(args)
     try:
         written = analysis.export(con, Path(args.out), args.format)
     finally:
@@ -228,7 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir")
     p.set_defaults(func=_export)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except FileNotFoundError as exc:  # a path given on the command line that is not there
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
