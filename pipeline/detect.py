@@ -75,6 +75,7 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
 _YEAR = r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})"
 _TITLE_YEAR = re.compile(_YEAR + r"\s*年\s*度?")
 _PERIOD = re.compile(r"统计期限[^0-9]{0,6}((?:19|20)\d{2})\s*年")
+_REPORTING = re.compile(r"现将[^。]{0,20}?((?:19|20)\d{2})年度?[^。]{0,6}政府信息公开(?:工作)?(?:情况|年度报告)")
 _TITLE_HINT = re.compile(r"(政府)?信息公开(工作)?年度?报告|信息公开年报|政务公开.{0,4}年度报告")
 
 
@@ -129,6 +130,8 @@ def report_year(title: str | None, text: str) -> int | None:
     if title and (m := _TITLE_YEAR.search(title)):
         return parse_year(m.group(1))
     if m := _PERIOD.search(compact(text[:20000])):
+        return int(m.group(1))
+    if m := _REPORTING.search(compact(text[:3000])):  # 现将我局2020年度政府信息公开情况报告如下
         return int(m.group(1))
     return None
 

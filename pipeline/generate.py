@@ -220,6 +220,8 @@ def _table2(report: Report, style: Style) -> Grid:
             grid.append([GridCell(0, item, colspan=4)])
             grid.append([GridCell(0, "信息内容"), *_spread(header, 3)])
         label = "行政规范性文件" if row.code == "regulations:normative_document" and code == "2021" else row.keys[0]
+        if style.quirks and row.code == "permits:other_service":  # a provincial variant's note names other rows
+            label += "（指行政许可以外的政务服务事项，含行政确认、行政处罚、行政强制和公共服务事项）"
         numbers = [style.number(x, money_in_yuan=col.money and yuan) for x, col in zip(report.values[row.code], row.columns,
                                                                                          strict=True)]
         if row.code == "regulations:normative_document" and style.quirks and numbers[0].isdigit():

@@ -23,6 +23,7 @@ from pipeline.textnorm import CompactIndex, compact
 LOOKAHEAD_ROWS = 2  # a row found after one of the next rows' labels is taken as missing
 SOLVER_COMBINATIONS = 50_000
 MIN_INTERLEAVED_KEY, MAX_GAP, MAX_SPAN_EXTRA = 6, 10, 20  # interleaved labels: long ones, short gaps
+PAREN_LOOKBACK = 120  # characters of the same cell searched back for an open parenthesis
 GAP_STOP = "。；;"  # a sentence end never falls inside a label
 _MID_WORD_PLACEHOLDER = re.compile(r"^[无—\-/]+(?=\s|$)")
 
@@ -58,9 +59,19 @@ def _find_first(index: CompactIndex, keys: Sequence[str], start: int, end: int |
     for key in keys:
         key = compact(key)
         pos = index.find(key, start, end)
+        while pos >= 0 and _in_parentheses(index, pos):
+            pos = index.find(key, pos + 1, end)
         if pos >= 0 and (best is None or pos < best[0]):
             best = (pos, pos + len(key))
     return best
+
+
+def _in_parentheses(index: CompactIndex, pos: int) -> bool:
+    """Inside a note within a cell: 其他对外管理服务事项(指……行政处罚、行政强制……) names rows it is not."""
+    orig = index.to_original(pos)
+    before = index.text[max(0, orig - PAREN_LOOKBACK):orig]
+    before = before[max(before.rfind("\n"), before.rfind("\t")) + 1:]
+    return before.count("(") > before.count(")")
 
 
 def _find_interleaved(index: CompactIndex, key: str, start: int, end: int) -> tuple[int, int] | None:

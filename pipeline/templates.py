@@ -94,7 +94,8 @@ TABLE2_ANCHORS = ("第二十条第(一)项", "主动公开政府信息情况", "
 def _table2(reg: tuple[Column, ...], items: tuple[Column, ...], fees: tuple[Column, ...], *, procurement: bool) -> Block:
     rows = [
         Row("regulations", {"category": "rule"}, ("规章",), reg),
-        Row("regulations", {"category": "normative_document"}, ("规范性文件",), reg),
+        # 规范性档案: 文件 as converters to traditional characters write it
+        Row("regulations", {"category": "normative_document"}, ("规范性文件", "规范性档案"), reg),
         Row("permits", {"category": "administrative_permit"}, ("行政许可",), items),
     ]
     if procurement:  # the 2019 template has a row for 其他对外管理服务事项

@@ -62,3 +62,19 @@ def parse_year(token: str) -> int | None:
     if len(token) == 4 and all(ch in _CN_DIGITS for ch in token):
         return int("".join(str(_CN_DIGITS[ch]) for ch in token))
     return None
+
+
+# Characters that only traditional writing uses, frequent in these reports (政府資訊公開, 條例, 報告, 處理 ...).
+_TRADITIONAL = frozenset("條資開報處關這與個們對發機則際區縣務專統規範數據辦廳號項請總結轉權審訴議檔為於來")
+
+
+def looks_traditional(text: str, sample: int = 20000) -> bool:
+    head = text[:sample]
+    hits = sum(1 for ch in head if ch in _TRADITIONAL)
+    return hits >= 20 and hits > 0.01 * sum(1 for ch in head if "\u4e00" <= ch <= "\u9fff")
+
+
+def to_simplified(text: str) -> str:
+    import zhconv  # only for the rare traditional-character report (wiki mirrors, HK/TW reposts)
+
+    return zhconv.convert(text, "zh-cn")

@@ -95,7 +95,16 @@ def test_converter_outputs_load_only_what_is_certain(name, spot_checks):
     assert flagged
 
 
-def test_incomplete_fragment_is_recorded_not_loaded(corpus):
+def test_incomplete_traditional_fragment_loads_table2_and_flags_the_rest(corpus):
+    """The Wuhan wiki mirror: traditional characters, table 二 only, labels with notes that name other rows
+    (其他对外管理服务事项(指……行政处罚、行政强制……)), cut off at 第二十条第（九）项."""
     result = _run(corpus / "raw" / "hubei_wuhan_shengtaihuanjingju_2020_partial.txt")
-    assert result.status == "failed" and result.n_facts == 0
-    assert result.issues
+    got = result_facts(result)
+    assert result.meta.year == 2020 and result.meta.template == "2019"
+    assert got[("permits", ("category", "administrative_permit"), ("measure", "decisions"))] == 93
+    assert got[("permits", ("category", "other_service"), ("measure", "items_prior_year"))] == 117
+    assert got[("penalties", ("category", "penalty"), ("measure", "items_prior_year"))] == 90
+    assert got[("penalties", ("category", "coercion"), ("measure", "decisions"))] == 0  # printed "-"
+    assert got[("regulations", ("category", "normative_document"), ("measure", "total_published"))] == 19
+    assert result.status == "partial"
+    assert {i.detail for i in result.issues if i.rule == "table_missing"} == {"table 三 not found", "table 四 not found"}

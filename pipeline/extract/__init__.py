@@ -6,9 +6,20 @@ One module per format; each returns the same model so that `parse` never knows w
 from __future__ import annotations
 
 from pipeline.extract.model import Document, ExtractionError
+from pipeline.textnorm import looks_traditional, to_simplified
 
 
 def extract(data: bytes, fmt: str) -> Document:
+    """The document's text, in simplified characters (the template's labels are simplified)."""
+    doc = _extract(data, fmt)
+    if looks_traditional(doc.text):
+        doc.text = to_simplified(doc.text)
+        doc.title = to_simplified(doc.title) if doc.title else doc.title
+        doc.notes.append("converted from traditional characters")
+    return doc
+
+
+def _extract(data: bytes, fmt: str) -> Document:
     """Dispatch on the format detected from the bytes (`detect.detect_format`)."""
     if fmt == "empty":
         raise ExtractionError("empty_file", "the file is empty (0 bytes or only white space)")

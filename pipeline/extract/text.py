@@ -18,7 +18,7 @@ def extract_text(data: bytes) -> Document:
     for line in text.splitlines():
         if _MD_RULE.match(line) or PAGE_NUMBER.match(line):
             continue  # a Markdown table's |---|---| rule, or a page number
-        if line.count("|") >= 2:
+        if line.count("|") >= 1 and not line.lstrip().startswith(("http", "www")):
             line = "\t".join(cell.strip() for cell in line.strip().strip("|").split("|"))
         if "\t" in line:  # a grid row: an empty field between tabs is a real, empty cell
             line = "\t".join(cell.strip() or BLANK_MARK for cell in line.split("\t"))
