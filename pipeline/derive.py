@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import metrics, warehouse
+from pipeline.process import CANONICAL_SUFFIX
 from pipeline.templates import FACT_DIMS, FACT_TABLES
 
 CROSS_YEAR_RULES = ("cross_year_carry_over", "cross_year_copied")
@@ -62,6 +63,23 @@ def unify_agencies(con: duckdb.DuckDBPyConnection) -> int:
     return len(pairs)
 
 
+def link_parents(con: duckdb.DuckDBPyConnection) -> int:
+    """agencies.parent_id from the registry: a source's body (its reports under its own name) gets the
+    body of the source named as its `parent`."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE source_bodies AS
+        SELECT DISTINCT d.source_id, r.agency_id
+        FROM raw_documents d JOIN reports r ON r.report_id = d.sha256 JOIN sources s ON s.source_id = d.source_id
+        JOIN agencies a ON a.agency_id = r.agency_id
+        WHERE a.canonical_name = regexp_replace(s.name, '{CANONICAL_SUFFIX}', '')""")
+    return con.execute("""
+        UPDATE agencies SET parent_id = parent.agency_id
+        FROM sources child JOIN source_bodies body ON body.source_id = child.source_id
+        JOIN source_bodies parent ON parent.source_id = child.parent
+        WHERE agencies.agency_id = body.agency_id AND agencies.parent_id IS DISTINCT FROM parent.agency_id
+        """).fetchone()[0]
+
+
 def cross_year_issues(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> pd.DataFrame:
     """Last year's 结转下年度 should be this year's 上年结转; a report identical to last year's was copied."""
     wanted = ", ".join(str(int(y)) for y in years) or "NULL"
@@ -98,6 +116,7 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None) 
     con.execute("BEGIN TRANSACTION")
     try:
         unified = unify_agencies(con)
+        link_parents(con)
         if years is None:
             years = [y for (y,) in con.execute("SELECT DISTINCT year FROM reports WHERE year IS NOT NULL").fetchall()]
         affected = sorted({int(y) for y in years} | {int(y) + 1 for y in years})  # next year's comparisons change

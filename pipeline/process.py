@@ -15,7 +15,8 @@ from pipeline.parse import parse_tables
 from pipeline.rules import Violation, check, status
 from pipeline.templates import TEMPLATES
 
-_TITLE_SUFFIX = re.compile(r"(党工委管委会|管理委员会|管委会|人民政府)$")
+CANONICAL_SUFFIX = "(党工委管委会|管理委员会|管委会|人民政府)$"  # the seat's suffix, not part of the body's name
+_TITLE_SUFFIX = re.compile(CANONICAL_SUFFIX)
 
 
 @dataclass

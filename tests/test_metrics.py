@@ -170,3 +170,27 @@ def test_timeliness_and_coverage_from_a_crawl(tmp_path):
                               ORDER BY 1""").fetchall()
     assert missing == [("nobody",)]
     assert late == [(2021,), (2024,)]  # the sample publishes every third year's report in March
+
+
+def test_parent_body_from_the_registry(tmp_path):
+    site = tmp_path / "site"
+    rng = random.Random(5)
+    bodies = {"huaian": Body("淮安市人民政府", "江苏省", "淮安市", None),
+              "hongze": Body("洪泽区人民政府", "江苏省", "淮安市", "洪泽区")}
+    for sid, body in bodies.items():
+        (site / sid).mkdir(parents=True)
+        (site / sid / "r.html").write_bytes(RENDERERS["html"](make_report(body, 2023, rng)))
+        (site / sid / "index.html").write_text(f"<a href='r.html'>{body.name}2023年政府信息公开工作年度报告</a>",
+                                               encoding="utf-8")
+    registry = tmp_path / "sources.yaml"
+    registry.write_text("settings: {delay_seconds: 0}\nsources:\n"
+                        "  - {id: huaian, name: 淮安市人民政府, region: [江苏省, 淮安市], level: city,"
+                        " listing_urls: ['file:site/huaian/index.html']}\n"
+                        "  - {id: hongze, name: 洪泽区人民政府, region: [江苏省, 淮安市, 洪泽区], level: county,"
+                        " parent: huaian, listing_urls: ['file:site/hongze/index.html']}\n", encoding="utf-8")
+    root = tmp_path / "data"
+    assert main(["run", "--sources", str(registry), "--years", "2023", "--data-dir", str(root)]) == 0
+    with _con(root) as con:
+        rows = dict(con.execute("SELECT a.name, p.name FROM agencies a LEFT JOIN agencies p ON p.agency_id = a.parent_id"
+                                ).fetchall())
+    assert rows == {"洪泽区人民政府": "淮安市人民政府", "淮安市人民政府": None}
