@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline import warehouse
 from pipeline.ingest import data_dir, ingest_paths
+from pipeline.reportyears import parse_years
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -100,22 +101,6 @@ def _crawl(args: argparse.Namespace) -> int:
     for url, reason in summary.failures:
         print(f"  ! {url}: {reason}")
     return 0
-
-
-def parse_years(text: str | None) -> list[int]:
-    """'2019:2025', '2021' or '2019,2021' -> years; default: 2019 to the latest year whose reports are due."""
-    import datetime as dt
-
-    if not text:
-        return list(range(2019, dt.date.today().year))
-    years: list[int] = []
-    for part in text.split(","):
-        if ":" in part:
-            start, end = part.split(":")
-            years += range(int(start), int(end) + 1)
-        else:
-            years.append(int(part))
-    return sorted(set(years))
 
 
 def _run(args: argparse.Namespace) -> int:

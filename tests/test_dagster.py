@@ -21,10 +21,11 @@ import duckdb
 import pytest
 
 from assets.definitions import defs
-from assets.partitions import YEARS, years_due
+from assets.partitions import YEARS
 from assets.run import failures, materialize_years
 from assets.schedules import nightly
 from pipeline.generate import RENDERERS, SAMPLE_BODIES, make_report
+from pipeline.reportyears import years_due
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
