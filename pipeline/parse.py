@@ -40,7 +40,6 @@ class Parsed:
     template: Template
     readings: dict[str, RowReading] = field(default_factory=dict)
     issues: list[Violation] = field(default_factory=list)
-    blocks_found: list[str] = field(default_factory=list)
 
     def vectors(self) -> dict[str, tuple[float, ...]]:
         return {code: r.values for code, r in self.readings.items()}
@@ -183,7 +182,6 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
             continue
         options[row.code] = candidates(cells, n, row.sums, repeated_ok=not row.keys) if cells else []
     found_codes = found | {r.code for r in headless if r.code in printed}
-    parsed.blocks_found.append(block.name)
     for row in block.rows:
         if row.optional or row.code in found_codes:
             continue

@@ -69,12 +69,13 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
     except ExtractionError as exc:
         return ReportResult(rid, source_uri, fmt, None, None, "failed", issues=[Violation(exc.rule, str(exc))])
     meta = describe(doc.text, doc.title)
+    notes = [Violation("extraction_note", note) for note in doc.notes]  # e.g. converted from traditional
     if registered is not None:
         source_name, region = registered
         merged = merge_region(meta.region, region, meta.agency_name, source_name)
         meta = ReportMeta(meta.title, meta.agency_name, meta.year, meta.template, merged)
     agency_id = agency_id_of(agency_key(meta.agency_name, meta.region))
-    issues: list[Violation] = []
+    issues: list[Violation] = list(notes)
     if meta.year is None:
         issues.append(Violation("year_unknown", "no report year in the title or the text"))
     if meta.agency_name is None:

@@ -108,3 +108,4 @@ def test_incomplete_traditional_fragment_loads_table2_and_flags_the_rest(corpus)
     assert got[("regulations", ("category", "normative_document"), ("measure", "total_published"))] == 19
     assert result.status == "partial"
     assert {i.detail for i in result.issues if i.rule == "table_missing"} == {"table 三 not found", "table 四 not found"}
+    assert ("extraction_note", "converted from traditional characters") in {(i.rule, i.detail) for i in result.issues}
