@@ -10,7 +10,7 @@ import sys
 
 import duckdb
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, fact_key, result_facts
 
 from pipeline.cli import main
 from pipeline.generate import RENDERERS, SAMPLE_BODIES, make_report
@@ -142,14 +142,20 @@ def test_main_job_on_the_sample_twice_adds_nothing(tmp_path, capsys):
     assert statuses == [("ok",)]
 
 
-def test_legacy_doc_without_libreoffice_says_what_to_install(tmp_path):
+def test_legacy_doc_is_converted_or_says_what_to_install(tmp_path):
     from pipeline.extract.office import soffice
     from pipeline.process import process_report
 
-    result = process_report(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old.doc")
-    assert result.format == "doc" and result.status == "failed"
+    report = make_report(SAMPLE_BODIES[2], 2022, random.Random(3))
     if soffice() is None:
+        result = process_report(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old.doc")
+        assert result.format == "doc" and result.status == "failed"
         (issue,) = result.issues
         assert issue.rule == "needs_libreoffice" and "apt-get install libreoffice" in issue.detail
-    else:
-        assert result.issues
+        return
+    (tmp_path / "r.docx").write_bytes(RENDERERS["docx"](report))
+    subprocess.run([soffice(), "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(tmp_path / "r.docx")],
+                   check=True, capture_output=True, timeout=180)
+    result = process_report((tmp_path / "r.doc").read_bytes(), "r.doc")
+    assert result.format == "doc" and result.status == "ok"
+    assert result_facts(result) == {fact_key(f): f["value"] for f in report.expected_facts()}
