@@ -49,14 +49,16 @@ def _as_number(text: str) -> float:
     return int(value) if value.is_integer() and "." not in text else value
 
 
-def tokenize(segment: str) -> list[Cell]:
+def tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
     """Cells of a row segment, in order; text (labels, headers) is skipped.
 
     In a grid line (cells separated by tabs) a cell that starts with text is a label or a header
     (数据1, 第2项): its digits are not cells. Without separators (crawler dumps) numbers run on from the
     label (行政许可2293) and are read wherever they stand.
+    `glued_left`: the segment starts in the middle of a word (right after its label, 办理1000001).
     """
     cells: list[Cell] = []
+    first = True
     segment = _PAREN.sub(lambda m: m.group().replace(" ", ""), segment)  # 22（其中修订 16 件） is one cell
     segment = _SPACED_ENUMERATOR.sub(r"\1\2", segment)  # "1 . 属 于" is the enumerator 1., not a cell
     for line in segment.split("\n"):
@@ -64,15 +66,22 @@ def tokenize(segment: str) -> list[Cell]:
         for cell in line.split("\t") if grid else (line,):
             if grid and not _LEADING_NUMBER.match(cell.strip()) and cell.strip() not in PLACEHOLDERS:
                 continue
+            line_cells = []
             for chunk in cell.split():
-                cells.extend(_chunk_cells(chunk))
+                line_cells += _chunk_cells(chunk, glued_left and first and segment[:1] == chunk[:1])
+                first = False
+            if not grid and all(c.value is None for c in line_cells):
+                # outside a grid, 无 on a line without numbers is a character of a label ((四)无法提供
+                # printed vertically), not a cell
+                line_cells = [c for c in line_cells if c.raw != "无"]
+            cells += line_cells
     return cells
 
 
 _LEADING_NUMBER = re.compile(r"[-+]?\d")
 
 
-def _chunk_cells(chunk: str) -> list[Cell]:
+def _chunk_cells(chunk: str, glued_left: bool = False) -> list[Cell]:
     if chunk in PLACEHOLDERS or set(chunk) <= {"—", "-", "―", "─"}:
         return [Cell(None, chunk)]
     out = []
@@ -99,7 +108,12 @@ def _chunk_cells(chunk: str) -> list[Cell]:
             note, end = n.group(1), n.end()
         pos = max(pos, end)
         plain = raw.lstrip("-")
-        out.append(Cell(_as_number(raw), raw, plain.isdigit() and len(plain) > 1, unit, note))
+        # Digits may hold several cells only where the text ran them together: glued to the label or to
+        # what follows (行政许可3960181, 640020470二、), or with a leading zero no single number has (000023).
+        glued = ((m.start() > 0 and chunk[m.start() - 1] not in "-+") or (m.start() == 0 and glued_left)
+                 or pos < len(chunk) or len(raw) < m.end() - m.start())
+        splittable = plain.isdigit() and len(plain) > 1 and (glued or plain.startswith("0"))
+        out.append(Cell(_as_number(raw), raw, splittable, unit, note))
     return out
 
 

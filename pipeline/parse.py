@@ -73,6 +73,11 @@ def _in_parentheses(index: CompactIndex, pos: int) -> bool:
     return before.count("(") > before.count(")")
 
 
+def _first_interleaved(index: CompactIndex, keys: Sequence[str], start: int, end: int) -> tuple[int, int] | None:
+    hits = [h for key in keys if (h := _find_interleaved(index, key, start, end)) is not None]
+    return min(hits) if hits else None
+
+
 def _find_interleaved(index: CompactIndex, key: str, start: int, end: int) -> tuple[int, int] | None:
     """A full label whose lines are interleaved with a neighbouring column's text or its own numbers, as
     text read from a borderless table gives it (属于行政 / 予公开 / 查询事项): its characters in order, with
@@ -108,7 +113,7 @@ def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int)
     for i, row in enumerate(rows):
         if not row.keys:
             continue
-        hit = _find_first(index, row.keys, cursor, end) or _find_interleaved(index, row.keys[0], cursor, end)
+        hit = _find_first(index, row.keys, cursor, end) or _first_interleaved(index, row.keys, cursor, end)
         if hit is None:
             continue
         # only full labels can tell that a row is absent: short fragments (其他) also stand in headings
@@ -170,10 +175,11 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
         own_line = text.split("\n", 1)[0]
         if row.keys and "\t" in own_line and len(printed_cells(tokenize(own_line), n)) == n:
             text, e = own_line, s + len(compact(own_line))  # a grid row: its numbers stand on its label's line
-        if s > 0 and text[:1] and not text[:1].isspace():
+        mid_word = s > 0 and bool(text[:1]) and not text[:1].isspace()
+        if mid_word:
             text = _MID_WORD_PLACEHOLDER.sub("", text, count=1)  # 1.申请人无|正当理由: that 无 is the label's
         inside = [c for c in tokenize(inner.get(row.code, "")) if c.value is not None]  # numbers only
-        cells = inside + tokenize(text)
+        cells = inside + tokenize(text, glued_left=mid_word)
         if row.optional and not cells:
             continue
         printed[row.code] = (row, cells)

@@ -35,11 +35,11 @@ def test_yuan_unit():
 
 
 def test_run_together_row_split_by_its_total():
-    assert candidates(tokenize("640020470"), 7, APPLICANT_SUM) == [(64, 0, 0, 2, 0, 4, 70)]
+    assert candidates(tokenize("申请数量640020470"), 7, APPLICANT_SUM) == [(64, 0, 0, 2, 0, 4, 70)]
 
 
 def test_run_together_appeals_split_by_group_totals():
-    got = candidates(tokenize("10203120001200000"), 15, APPEAL_SUMS)
+    got = candidates(tokenize("总计10203120001200000五、"), 15, APPEAL_SUMS)
     assert got == [(1, 0, 2, 0, 3, 12, 0, 0, 0, 12, 0, 0, 0, 0, 0)]
 
 
@@ -49,8 +49,14 @@ def test_missing_cell_resolved_only_when_certain():
 
 
 def test_table2_run_together_is_ambiguous():
-    assert len(candidates(tokenize("693665"), 3, ())) > 1
-    assert candidates(tokenize("000"), 3, ()) == [(0, 0, 0)]
+    assert len(candidates(tokenize("行政规范性文件693665"), 3, ())) > 1
+    assert candidates(tokenize("规章000"), 3, ()) == [(0, 0, 0)]
+
+
+def test_a_number_standing_alone_is_never_split():
+    """Separated by spaces, 17 is seventeen, not 1 and 7 (a blank cell vanished beside it)."""
+    assert candidates(tokenize("/ 17"), 3, ()) == []
+    assert candidates(tokenize("行政规范性文件 / 17", glued_left=False), 3, ()) == []
 
 
 def test_blank_label_cells_are_set_aside():
