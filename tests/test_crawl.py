@@ -180,6 +180,7 @@ def test_registry_errors_are_clear(tmp_path):
     # a TRS-style script pager
     ("<script>createPageHTML(3, 0, 'index', 'shtml');</script>", ["index_1.shtml", "index_2.shtml"]),
     ("<a href='list_2.htm'>2</a><a href='javascript:next()'>下一页</a>", ["list_2.htm"]),
+    ("<script>createPageHTML('page_div', 3, 1, 'index', 'shtml', 28);</script>", ["index_1.shtml", "index_2.shtml"]),
     ("<div><a href='?page=2'>下一页</a></div>", ["index.html?page=2"]),
 ])
 def test_pagination_layouts(html, expected):
@@ -240,3 +241,11 @@ def test_link_text_cut_short_is_decided_by_the_page_title(tmp_path):
     finally:
         con.close()
     assert summary.reports_found == 1 and [u.rsplit("/", 1)[-1] for (u,) in kept] == ["a.html"]
+
+
+@pytest.mark.parametrize(("href", "attachment"), [
+    ("/x/P020220120.pdf", True), ("/module/download/downfile.jsp?classid=0&filename=2021年报.docx", True),
+    ("/x/t20220120_1.html", False), ("/x/show.jsp?id=3", False),
+])
+def test_attachments_by_path_or_download_script(href, attachment):
+    assert discover.Link("http://x.gov.cn" + href, "附件").is_attachment == attachment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlparse
+from urllib.parse import parse_qsl, urljoin, urlparse
 
 import lxml.html
 from lxml import etree
@@ -15,8 +15,9 @@ from pipeline.textnorm import compact, normalise
 ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".rtf")
 _NEXT_TEXT = {"下一页", "下页", "后页", "下一頁", "next", "next>", ">", "»", ">>"}
 _PAGED = re.compile(r"(?:index|list|default)_\d+\.s?html?$", re.I)
-_CREATE_PAGE = re.compile(r"createPage(?:HTML|Html)?\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,"
-                          r"\s*['\"](\w+)['\"]")
+# TRS pagers: createPageHTML(5, 0, "index", "html") and the newer createPageHTML('page_div', 5, 1, 'index', 'shtml', 68)
+_CREATE_PAGE = re.compile(r"createPage(?:HTML|Html)?\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?"
+                          r"\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
 _YEAR_IN = re.compile(r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _PUBLISHED = re.compile(r"(?:发布日期|发布时间|发文日期|成文日期|公开日期|日期|时间)\s*[:：]\s*"
@@ -45,7 +46,10 @@ class Link:
 
     @property
     def is_attachment(self) -> bool:
-        return urlparse(self.url).path.lower().endswith(ATTACHMENT_SUFFIXES)
+        """A document file: by its path, or by a file name passed to a download script (downfile.jsp?filename=…)."""
+        parsed = urlparse(self.url)
+        return parsed.path.lower().endswith(ATTACHMENT_SUFFIXES) or any(
+            value.lower().endswith(ATTACHMENT_SUFFIXES) for _, value in parse_qsl(parsed.query))
 
 
 def parse_html(body: bytes, content_type: str | None = None) -> lxml.html.HtmlElement | None:
