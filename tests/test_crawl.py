@@ -182,6 +182,7 @@ def test_registry_errors_are_clear(tmp_path):
     ("<a href='list_2.htm'>2</a><a href='javascript:next()'>下一页</a>", ["list_2.htm"]),
     ("<script>createPageHTML('page_div', 3, 1, 'index', 'shtml', 28);</script>", ["index_1.shtml", "index_2.shtml"]),
     ("<div><a href='?page=2'>下一页</a></div>", ["index.html?page=2"]),
+    ("<div><a href='page_2.jhtml'>下一页 &gt;</a></div>", ["page_2.jhtml"]),
 ])
 def test_pagination_layouts(html, expected):
     root = discover.parse_html(f"<html><body>{html}</body></html>".encode())

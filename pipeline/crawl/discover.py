@@ -13,8 +13,8 @@ from pipeline.detect import agency_from_title, annual_report_year, declared_char
 from pipeline.textnorm import compact, normalise
 
 ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".rtf")
-_NEXT_TEXT = {"下一页", "下页", "后页", "下一頁", "next", "next>", ">", "»", ">>"}
-_PAGED = re.compile(r"(?:index|list|default)_\d+\.s?html?$", re.I)
+_NEXT = re.compile(r"^(下一页|下页|后页|下一頁|next|>|»|>>)", re.I)  # 下一页, 下一页>, Next »
+_PAGED = re.compile(r"(?:index|list|default|page)_\d+\.(?:s?html?|jhtml)$", re.I)
 # TRS pagers: createPageHTML(5, 0, "index", "html") and the newer createPageHTML('page_div', 5, 1, 'index', 'shtml', 68)
 _CREATE_PAGE = re.compile(r"createPage(?:HTML|Html)?\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?"
                           r"\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
@@ -105,7 +105,7 @@ def next_pages(root: lxml.html.HtmlElement, page_url: str) -> list[str]:
     """Further pages of a listing: 下一页 links, numbered index_N pages, and TRS createPageHTML scripts."""
     found = []
     for link in links(root, page_url):
-        if compact(link.text).lower() in _NEXT_TEXT or _PAGED.search(urlparse(link.url).path):
+        if _NEXT.match(compact(link.text)) or _PAGED.search(urlparse(link.url).path):
             found.append(link.url)
     for script in root.iter("script"):
         m = _CREATE_PAGE.search(script.text or "")
