@@ -124,7 +124,7 @@ def _starts_cell(chunk: str, start: int) -> bool:
 
 
 def satisfies(values: Sequence[float], sums: Sequence[SumRule]) -> bool:
-    return all(abs(sum(values[i] for i in r.parts) - values[r.total]) < 1e-9 for r in sums)
+    return all(satisfies_rule(values, r) for r in sums)
 
 
 def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool = False) -> list[tuple[float, ...]]:

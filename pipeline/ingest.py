@@ -43,7 +43,6 @@ class Outcome:
     path: str
     result: ReportResult | None  # None: this exact version was already in the warehouse
     report_id: str
-    skipped: bool = False
 
 
 def iter_files(paths: Iterable[str]) -> Iterator[Path]:
@@ -190,7 +189,7 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, source
     row = record_document(con, root, data, source_uri)
     rid = row["sha256"]
     if warehouse.has_report(con, rid) not in (None, "failed"):
-        return Outcome(source_uri, None, rid, skipped=True)  # the same bytes again: nothing to add
+        return Outcome(source_uri, None, rid)  # the same bytes again: nothing to add
     result = _process_safely(data, source_uri)
     warehouse.load_report(con, result, row["raw_path"])
     return Outcome(source_uri, result, rid)

@@ -6,7 +6,6 @@ nothing new costs a few listing pages and 304s. Every failure is a `raw_document
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,6 @@ class CrawlSummary:
     unchanged: int = 0  # 304 or the same bytes again
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     requests: int = 0
-    by_source: Counter = field(default_factory=Counter)
 
 
 class Crawl:
@@ -66,7 +64,6 @@ class Crawl:
                         continue
                     seen_reports.add(link.url)
                     self.summary.reports_found += 1
-                    self.summary.by_source[source.id] += 1
                     self._report_link(fetcher, link, year, page_url, context)
         self.summary.requests += fetcher.requests
 
