@@ -8,11 +8,11 @@ import pandas as pd
 
 from assets.partitions import SINGLE_RUN, YEARS, run_years
 from assets.resources import Gongkai
-from pipeline import checks, staging, warehouse
+from pipeline.batch.ingest import gather, parse_year
 from pipeline.crawl.crawler import CrawlSummary
-from pipeline.generate import write_sample
-from pipeline.ingest import gather, parse_year
-from pipeline.templates import FACT_TABLES
+from pipeline.load import checks, staging, warehouse
+from pipeline.parse.templates import FACT_TABLES
+from pipeline.synth.generate import write_sample
 
 
 @dg.asset(partitions_def=YEARS, backfill_policy=SINGLE_RUN, pool="warehouse", group_name="ingest")

@@ -7,7 +7,7 @@ import pandas as pd
 from assets.partitions import SINGLE_RUN, YEARS, run_years
 from assets.resources import Gongkai
 from assets.tables import FACT_ASSETS, reports
-from pipeline import derive, warehouse
+from pipeline.load import derive, warehouse
 
 
 @dg.asset(partitions_def=YEARS, backfill_policy=SINGLE_RUN, deps=[reports, *FACT_ASSETS], pool="warehouse",

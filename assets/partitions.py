@@ -5,7 +5,7 @@ import warnings
 
 import dagster as dg
 
-from pipeline.reportyears import FIRST_YEAR, latest_report_year
+from pipeline.parse.reportyears import FIRST_YEAR, latest_report_year
 
 # single-run backfills are the design, not an experiment here: say so once, not at every asset
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.ingest import data_dir
+from pipeline.batch.ingest import data_dir
 
 
 class Gongkai(dg.ConfigurableResource):

@@ -1,7 +1,7 @@
 import dagster as dg
 
 from assets.partitions import YEARS
-from pipeline.reportyears import years_due
+from pipeline.parse.reportyears import years_due
 
 nightly_job = dg.define_asset_job("ingest_years", selection=dg.AssetSelection.all())
 

@@ -6,8 +6,8 @@ import dagster as dg
 from assets.documents import check_result, parsed_reports
 from assets.partitions import SINGLE_RUN, YEARS, run_years
 from assets.resources import Gongkai
-from pipeline import checks, staging, warehouse
-from pipeline.templates import FACT_TABLES
+from pipeline.load import checks, staging, warehouse
+from pipeline.parse.templates import FACT_TABLES
 
 REPORT_CHECKS = [
     dg.AssetCheckSpec("one_current_version", asset="reports", blocking=True,

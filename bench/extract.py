@@ -17,9 +17,9 @@ from pathlib import Path
 import pdfplumber
 
 from pipeline.extract.pdf import extract_pdf
-from pipeline.generate import RENDERERS, SAMPLE_BODIES, make_report
-from pipeline.parse import parse_tables
-from pipeline.templates import TEMPLATES
+from pipeline.parse.rows import parse_tables
+from pipeline.parse.templates import TEMPLATES
+from pipeline.synth.generate import RENDERERS, SAMPLE_BODIES, make_report
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "raw"
 

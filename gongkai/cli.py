@@ -8,9 +8,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from pipeline import warehouse
-from pipeline.ingest import data_dir, ingest_paths
-from pipeline.reportyears import parse_years
+from pipeline.batch.ingest import data_dir, ingest_paths
+from pipeline.load import warehouse
+from pipeline.parse.reportyears import parse_years
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -68,7 +68,7 @@ def _sql(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from pipeline.generate import write_sample
+    from pipeline.synth.generate import write_sample
 
     registry = write_sample(Path(args.out), seed=args.seed)
     print(f"wrote the synthetic sample site to {args.out}; its source registry: {registry}")
@@ -77,9 +77,10 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _crawl(args: argparse.Namespace) -> int:
     """Fetch what the registry's sites list into the raw archive (no parsing: `gongkai run` does that)."""
+    from pipeline.batch.ingest import WarehouseSink
     from pipeline.crawl.crawler import crawl
     from pipeline.crawl.registry import RegistryError, load_registry
-    from pipeline.generate import write_sample
+    from pipeline.synth.generate import write_sample
 
     root = data_dir(args.data_dir)
     path = args.sources or str(write_sample(root / "sample"))
@@ -91,7 +92,7 @@ def _crawl(args: argparse.Namespace) -> int:
     years = set(parse_years(args.years))
     con = warehouse.connect_build(root)
     try:
-        summary = crawl(registry, con, root, years, progress=lambda m: print(f"  {m}", flush=True))
+        summary = crawl(registry, WarehouseSink(con, root), years, progress=lambda m: print(f"  {m}", flush=True))
         warehouse.publish(con, root)
     finally:
         con.close()
@@ -136,35 +137,35 @@ def _run(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     """One body's metrics by year, side by side, with the last year's change; optionally a chart."""
-    from pipeline import analysis
+    from pipeline.analysis import charts, compare
 
     years = parse_years(args.years)
     con = _open_published(args)
     try:
         try:
-            agency = analysis.resolve_agency(con, args.agency)
-        except analysis.AgencyNotFound as exc:
+            agency = compare.resolve_agency(con, args.agency)
+        except compare.AgencyNotFound as exc:
             raise CliError(str(exc)) from exc
-        frame = analysis.compare_frame(con, agency.agency_id, years)
-        series = analysis.chart_series(con, agency.agency_id, years)
+        frame = compare.compare_frame(con, agency.agency_id, years)
+        series = compare.chart_series(con, agency.agency_id, years)
     finally:
         con.close()
     region = "/".join(x for x in (agency.province, agency.city, agency.county) if isinstance(x, str))
     title = f"{agency['name']}（{region or '地区未知'}）{years[0]}–{years[-1]}"
     print(f"{title}  [{agency.agency_id}]")
-    print(analysis.format_compare(frame) if not frame.empty else "(no metrics for these years)")
+    print(compare.format_compare(frame) if not frame.empty else "(no metrics for these years)")
     if args.chart:
-        path = analysis.write_chart(series, title, Path(args.chart))
+        path = charts.write_chart(series, title, Path(args.chart))
         print(f"chart: {path}")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    from pipeline import analysis
+    from pipeline.analysis.export import export
 
     con = _open_published(args)
     try:
-        written = analysis.export(con, Path(args.out), args.format)
+        written = export(con, Path(args.out), args.format)
     finally:
         con.close()
     print(f"exported {len(written)} tables to {args.out} as {args.format}")

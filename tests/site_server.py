@@ -14,7 +14,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from pipeline.generate import RENDERERS, Body, make_report, render_html
+from pipeline.synth.generate import RENDERERS, Body, make_report, render_html
 
 SNAPSHOT_LISTING = "zwgk/zfxxgk/zfxxgknb"
 

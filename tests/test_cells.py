@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.cells import BLANK_MARK, candidates, tokenize
-from pipeline.detect import describe, detect_format
-from pipeline.parse import parse_tables
-from pipeline.templates import APPEAL_SUMS, APPLICANT_SUM, TEMPLATES
-from pipeline.textnorm import normalise, parse_year
+from pipeline.extract.sniff import detect_format
+from pipeline.parse.cells import BLANK_MARK, candidates, tokenize
+from pipeline.parse.describe import describe
+from pipeline.parse.rows import parse_tables
+from pipeline.parse.templates import APPEAL_SUMS, APPLICANT_SUM, TEMPLATES
+from pipeline.text.norm import normalise, parse_year
 
 
 @pytest.mark.parametrize(("text", "values"), [

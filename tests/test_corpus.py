@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, expected_facts, fact_key, result_facts
 
-from pipeline.process import process_report
+from pipeline.batch.report import process_report
 
 HERE = Path(__file__).parent
 PINGTAN_PAGES = {int(p.parent.name.split("区")[1][:4]): p for p in sorted(CORPUS.glob("pingtan_site/*/*/page.html"))}

@@ -9,12 +9,13 @@ import pytest
 from conftest import CORPUS, expected_facts, fact_key
 from site_server import SNAPSHOT_LISTING, Site, build_faults, build_pingtan, registry
 
-from pipeline import warehouse
-from pipeline.cli import main
+from gongkai.cli import main
+from pipeline.batch.ingest import WarehouseSink
 from pipeline.crawl import discover
 from pipeline.crawl.crawler import crawl
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.registry import RegistryError, Settings, load_registry
+from pipeline.load import warehouse
 
 MAX_BYTES = 2_000_000
 
@@ -37,7 +38,7 @@ def site(tmp_path):
 def _crawl(site, root, years=range(2019, 2026)):
     con = warehouse.connect_build(root)
     try:
-        return crawl(load_registry(site.registry), con, root, set(years))
+        return crawl(load_registry(site.registry), WarehouseSink(con, root), set(years))
     finally:
         con.close()
 
@@ -222,7 +223,7 @@ def test_link_text_cut_short_is_decided_by_the_page_title(tmp_path):
     (site / "2022").mkdir(parents=True)
     import random
 
-    from pipeline.generate import SAMPLE_BODIES, make_report, render_html
+    from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_html
 
     report = make_report(SAMPLE_BODIES[2], 2022, random.Random(1))
     (site / "2022" / "a.html").write_bytes(render_html(report))
@@ -237,7 +238,7 @@ def test_link_text_cut_short_is_decided_by_the_page_title(tmp_path):
                    encoding="utf-8")
     con = warehouse.connect_build(tmp_path / "d")
     try:
-        summary = crawl(load_registry(reg), con, tmp_path / "d", {2022})
+        summary = crawl(load_registry(reg), WarehouseSink(con, tmp_path / "d"), {2022})
         kept = con.execute("SELECT url FROM raw_documents WHERE sha256 IS NOT NULL").fetchall()
     finally:
         con.close()

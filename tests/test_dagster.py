@@ -24,8 +24,8 @@ from assets.definitions import defs
 from assets.partitions import YEARS
 from assets.run import failures, materialize_years
 from assets.schedules import nightly
-from pipeline.generate import RENDERERS, SAMPLE_BODIES, make_report
-from pipeline.reportyears import years_due
+from pipeline.parse.reportyears import years_due
+from pipeline.synth.generate import RENDERERS, SAMPLE_BODIES, make_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")

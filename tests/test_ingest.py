@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from conftest import CORPUS, fact_key, result_facts
 
-from pipeline.cli import main
-from pipeline.generate import RENDERERS, SAMPLE_BODIES, make_report
+from gongkai.cli import main
+from pipeline.synth.generate import RENDERERS, SAMPLE_BODIES, make_report
 
 SCHEMA_COLUMNS = {
     "reports": {"report_id", "agency_id", "agency_name", "year", "template", "source_uri", "format", "status",
@@ -121,7 +121,7 @@ def test_sql_formats_and_read_only(tmp_path, capsys):
 
 
 def test_console_script_runs(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", str(CORPUS / "raw" / "jiangsu_huaian_hongze_2023.pdf"),
+    proc = subprocess.run([sys.executable, "-m", "gongkai", "ingest", str(CORPUS / "raw" / "jiangsu_huaian_hongze_2023.pdf"),
                            "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True)
     assert "inconsistent\t186 facts" in proc.stdout
 
@@ -143,8 +143,8 @@ def test_main_job_on_the_sample_twice_adds_nothing(tmp_path, capsys):
 
 
 def test_legacy_doc_is_converted_or_says_what_to_install(tmp_path):
+    from pipeline.batch.report import process_report
     from pipeline.extract.office import soffice
-    from pipeline.process import process_report
 
     report = make_report(SAMPLE_BODIES[2], 2022, random.Random(3))
     if soffice() is None:

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from conftest import CORPUS
 
-from pipeline import warehouse
-from pipeline.cli import main
-from pipeline.generate import RENDERERS, Body, make_report
-from pipeline.metrics import METRICS, catalogue_markdown
+from gongkai.cli import main
+from pipeline.load import warehouse
+from pipeline.load.metrics import METRICS, catalogue_markdown
+from pipeline.synth.generate import RENDERERS, Body, make_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,7 +152,7 @@ def test_export_every_table(corpus_warehouse, tmp_path):
 
 
 def test_timeliness_and_coverage_from_a_crawl(tmp_path):
-    from pipeline.generate import write_sample
+    from pipeline.synth.generate import write_sample
 
     registry = write_sample(tmp_path / "sample")
     empty = tmp_path / "sample" / "nobody"

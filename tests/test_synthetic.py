@@ -10,9 +10,9 @@ import pdfplumber
 import pytest
 from conftest import fact_key, result_facts
 
-from pipeline.generate import RENDERERS, SAMPLE_BODIES, Style, make_report, render_html
-from pipeline.process import process_report
-from pipeline.textnorm import compact
+from pipeline.batch.report import process_report
+from pipeline.synth.generate import RENDERERS, SAMPLE_BODIES, Style, make_report, render_html
+from pipeline.text.norm import compact
 
 
 @pytest.mark.parametrize("quirks", [False, True], ids=["clean", "quirks"])
@@ -72,7 +72,7 @@ def test_fake_bold_pdf_is_read_once():
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    from pipeline.generate import render_text
+    from pipeline.synth.generate import render_text
 
     report = make_report(SAMPLE_BODIES[0], 2021, random.Random(9))
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))

@@ -1,7 +1,8 @@
-"""Files -> raw archive + warehouse. A bad report is recorded and the batch goes on.
+"""Files and crawls -> raw archive + warehouse. A bad report is recorded and the batch goes on.
 
-Two ways in, one set of functions: `gongkai ingest` loads report by report; the Dagster assets register
-documents (`register_files`), then parse and replace a whole report year (`parse_year`).
+Two ways in, one set of functions: `gongkai ingest` loads report by report; the Dagster assets gather
+documents (`gather`: crawl registries, register files), then parse and replace a whole report year
+(`parse_year`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import warehouse
-from pipeline.detect import Region, describe, detect_format, registered_region
+from pipeline.batch.report import process_report, report_id_of
+from pipeline.crawl.archive import store_raw as archive_bytes
+from pipeline.crawl.crawler import crawl
+from pipeline.crawl.registry import load_registry
 from pipeline.extract import ExtractionError, extract
-from pipeline.process import ReportResult, process_report, report_id_of
-from pipeline.rules import Violation
+from pipeline.extract.sniff import detect_format
+from pipeline.load import derive, warehouse
+from pipeline.load.facts import ReportResult
+from pipeline.parse.describe import Region, describe, registered_region
+from pipeline.parse.rules import Violation
 
 DEFAULT_DATA_DIR = "data"
 # Files in a folder that describe it rather than report anything.
@@ -63,15 +69,8 @@ def iter_files(paths: Iterable[str]) -> Iterator[Path]:
 
 
 def store_raw(root: Path, data: bytes) -> Path:
-    """Content-addressed and never overwritten: the same bytes always live at the same path."""
-    rid = report_id_of(data)
-    target = root / "raw" / rid[:2] / (rid + _EXT.get(detect_format(data), ".bin"))
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-    return target
+    """Into the raw archive, named by content hash with the suffix of the format its bytes show."""
+    return archive_bytes(root, data, _EXT.get(detect_format(data), ".bin"))
 
 
 def report_year_of(data: bytes) -> tuple[int | None, str | None]:
@@ -133,6 +132,38 @@ def register_files(con: duckdb.DuckDBPyConnection, root: Path, paths: Iterable[s
     return rows
 
 
+class WarehouseSink:
+    """The crawler's findings kept in the raw archive, `raw_documents` and `fetch_state` (crawl.crawler.Sink)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, root: Path) -> None:
+        self.con, self.root = con, root
+
+    def sources(self, rows: list[dict]) -> None:
+        warehouse.upsert_sources(self.con, rows)
+
+    def state(self, url: str) -> tuple[str | None, str | None, str | None] | None:
+        return self.con.execute("SELECT etag, last_modified, sha256 FROM fetch_state WHERE url = ?", [url]).fetchone()
+
+    def archived(self, sha256: str) -> bytes | None:
+        path = self.con.execute("SELECT raw_path FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha256]).fetchone()
+        return Path(path[0]).read_bytes() if path and Path(path[0]).exists() else None
+
+    def keep(self, url: str, body: bytes, *, year_hint: int, kind: str, etag: str | None,
+             last_modified: str | None, **meta: object) -> bool:
+        count = "SELECT count(*) FROM raw_documents WHERE url = ? AND sha256 IS NOT NULL"
+        before = self.con.execute(count, [url]).fetchone()[0]
+        row = record_document(self.con, self.root, body, url, year_hint=year_hint, kind=kind, **meta)
+        after = self.con.execute(count, [url]).fetchone()[0]
+        self.con.execute(
+            """INSERT INTO fetch_state VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
+               last_modified = excluded.last_modified, sha256 = excluded.sha256, checked_at = excluded.checked_at""",
+            [url, etag, last_modified, row["sha256"], now()])
+        return after > before
+
+    def failed(self, url: str, reason: str, **meta: object) -> None:
+        record_failure(self.con, url, reason, **meta)
+
+
 def is_registry(source: str) -> bool:
     return source.lower().endswith((".yaml", ".yml"))
 
@@ -140,13 +171,10 @@ def is_registry(source: str) -> bool:
 def gather(con: duckdb.DuckDBPyConnection, root: Path, sources: Iterable[str], years: set[int] | None,
            progress: Progress | None = None) -> dict[str, object]:
     """Bring every source's documents into the raw archive: crawl registries, register files and folders."""
-    from pipeline.crawl.crawler import crawl
-    from pipeline.crawl.registry import load_registry
-
     files = [s for s in sources if not is_registry(s)]
     out: dict[str, object] = {"files": len(register_files(con, root, files, progress)) if files else 0}
     for registry in (s for s in sources if is_registry(s)):
-        summary = crawl(load_registry(registry), con, root, years, progress)
+        summary = crawl(load_registry(registry), WarehouseSink(con, root), years, progress)
         out[registry] = summary
     return out
 
@@ -197,8 +225,6 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, source
 
 def ingest_paths(paths: Iterable[str], root: Path) -> Iterator[Outcome]:
     """Load file by file into the build warehouse, then publish it for the analysts."""
-    from pipeline import derive
-
     con = warehouse.connect_build(root)
     try:
         years: set[int] = set()

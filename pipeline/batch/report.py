@@ -2,65 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
-from dataclasses import dataclass, field
-
-import pandas as pd
-
-from pipeline.detect import Region, ReportMeta, describe, detect_format, merge_region
+from pipeline.crawl.archive import content_id
 from pipeline.extract import ExtractionError, extract
-from pipeline.normalise import count_facts, fact_frames
-from pipeline.parse import parse_tables
-from pipeline.rules import Violation, check, status
-from pipeline.templates import TEMPLATES
+from pipeline.extract.sniff import detect_format
+from pipeline.load.facts import ReportResult, count_facts, fact_frames
+from pipeline.load.identity import agency_id_of, agency_key
+from pipeline.parse.describe import Region, ReportMeta, describe, merge_region
+from pipeline.parse.rows import parse_tables
+from pipeline.parse.rules import Violation, check, status
+from pipeline.parse.templates import TEMPLATES
 
-CANONICAL_SUFFIX = "(党工委管委会|管理委员会|管委会|人民政府)$"  # the seat's suffix, not part of the body's name
-_TITLE_SUFFIX = re.compile(CANONICAL_SUFFIX)
-
-
-@dataclass
-class ReportResult:
-    report_id: str
-    source_uri: str
-    format: str
-    meta: ReportMeta | None
-    agency_id: str | None
-    status: str
-    facts: dict[str, pd.DataFrame] = field(default_factory=dict)
-    issues: list[Violation] = field(default_factory=list)
-    pages: int = 0
-
-    @property
-    def n_facts(self) -> int:
-        return count_facts(self.facts)
-
-
-def report_id_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def canonical_name(name: str) -> str:
-    """The body's name without the seat's suffix: 宝山区人民政府 = 宝山区, 平潭综合实验区管委会 = 平潭综合实验区."""
-    return _TITLE_SUFFIX.sub("", name) or name
-
-
-def agency_key(name: str | None, region: Region) -> str | None:
-    """The body's identity: its region and its canonical name, never a short name alone."""
-    if not name:
-        return None
-    return "|".join([region.province or "", region.city or "", region.county or "", canonical_name(name)])
-
-
-def agency_id_of(key: str | None) -> str | None:
-    return None if key is None else "ag_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+report_id_of = content_id  # a report is identified by its bytes
 
 
 def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] | None = None) -> ReportResult:
     """Detect, extract, parse and check one report. Never raises on bad input: it records why.
 
     `registered`: the source's body name and region from the registry, which fill what the report's own
-    words leave open (never a short name alone: see `detect.merge_region`).
+    words leave open (never a short name alone: see `pipeline.parse.describe.merge_region`).
     """
     rid = report_id_of(data)
     fmt = detect_format(data)

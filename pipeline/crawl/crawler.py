@@ -1,25 +1,43 @@
-"""A crawl: every source's listing pages -> report links -> article pages and attachments -> raw archive.
+"""A crawl: every source's listing pages -> report links -> article pages and attachments -> a sink.
 
-Incremental: every URL's ETag, Last-Modified and body hash are kept in `fetch_state`, so a night with
-nothing new costs a few listing pages and 304s. Every failure is a `raw_documents` row with its reason.
+The crawler only fetches: what it finds, and every failure with its reason, goes to the `Sink` it is
+given (the batch runner's keeps them in the raw archive and `raw_documents`). Incremental: the sink
+remembers every URL's ETag, Last-Modified and body hash, so a night with nothing new costs a few
+listing pages and 304s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlparse
-
-import duckdb
 
 from pipeline.crawl import discover
 from pipeline.crawl.fetch import Fetcher, Response
 from pipeline.crawl.registry import Registry, Source
-from pipeline.ingest import now, record_document, record_failure
-from pipeline.warehouse import upsert_sources
 
 Progress = Callable[[str], None]
+
+
+class Sink(Protocol):
+    """Where a crawl's findings go. The crawler never reads or writes storage itself."""
+
+    def sources(self, rows: list[dict]) -> None:
+        """The registry's sources, once per crawl."""
+
+    def state(self, url: str) -> tuple[str | None, str | None, str | None] | None:
+        """(etag, last_modified, sha256) of the URL's last fetch, if any."""
+
+    def archived(self, sha256: str) -> bytes | None:
+        """The archived bytes of a body seen before (a 304 still needs its links), or None if lost."""
+
+    def keep(self, url: str, body: bytes, *, year_hint: int, kind: str, etag: str | None,
+             last_modified: str | None, **meta: object) -> bool:
+        """Archive a fetched body; True when it is new for this URL."""
+
+    def failed(self, url: str, reason: str, **meta: object) -> None:
+        """A URL that could not be fetched, and why."""
 
 
 @dataclass
@@ -33,14 +51,14 @@ class CrawlSummary:
 
 
 class Crawl:
-    def __init__(self, registry: Registry, con: duckdb.DuckDBPyConnection, root: Path,
-                 years: set[int] | None = None, progress: Progress | None = None) -> None:
-        self.registry, self.con, self.root, self.years = registry, con, root, years
+    def __init__(self, registry: Registry, sink: Sink, years: set[int] | None = None,
+                 progress: Progress | None = None) -> None:
+        self.registry, self.sink, self.years = registry, sink, years
         self.say = progress or (lambda _m: None)
         self.summary = CrawlSummary()
 
     def run(self) -> CrawlSummary:
-        upsert_sources(self.con, [{"source_id": s.id, "name": s.name, "region": "/".join(s.region), "level": s.level,
+        self.sink.sources([{"source_id": s.id, "name": s.name, "region": "/".join(s.region), "level": s.level,
                                    "parent": s.parent, "listing_urls": " ".join(s.listing_urls)}
                                   for s in self.registry.sources])
         for source in self.registry.sources:
@@ -127,14 +145,13 @@ class Crawl:
 
     def _get(self, fetcher: Fetcher, url: str) -> tuple[bytes | None, Response | None]:
         """The body, fetched conditionally; on 304 the archived copy (so its links can be followed again)."""
-        state = self.con.execute("SELECT etag, last_modified, sha256 FROM fetch_state WHERE url = ?", [url]).fetchone()
-        etag, modified, sha = state if state else (None, None, None)
+        etag, modified, sha = self.sink.state(url) or (None, None, None)
         answer = fetcher.fetch(url, etag, modified)
         if answer.not_modified and sha:
             self.summary.unchanged += 1
-            path = self.con.execute("SELECT raw_path FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha]).fetchone()
-            if path and Path(path[0]).exists():
-                return Path(path[0]).read_bytes(), None
+            body = self.sink.archived(sha)
+            if body is not None:
+                return body, None
             answer = fetcher.fetch(url)  # the archive lost it: fetch in full
         if not answer.ok:
             return None, answer
@@ -143,30 +160,23 @@ class Crawl:
     def _keep(self, url: str, body: bytes, answer: Response | None, year: int, meta: dict, kind: str) -> None:
         if answer is None:
             return  # unchanged since the last crawl: already archived and listed
-        before = self.con.execute("SELECT count(*) FROM raw_documents WHERE url = ? AND sha256 IS NOT NULL",
-                                  [url]).fetchone()[0]
-        row = record_document(self.con, self.root, body, url, year_hint=year, kind=kind,
-                              http_status=answer.status, content_type=answer.content_type, **meta)
-        after = self.con.execute("SELECT count(*) FROM raw_documents WHERE url = ? AND sha256 IS NOT NULL",
-                                 [url]).fetchone()[0]
-        if after > before and kind == "report":
+        new = self.sink.keep(url, body, year_hint=year, kind=kind, etag=answer.etag,
+                             last_modified=answer.last_modified, http_status=answer.status,
+                             content_type=answer.content_type, **meta)
+        if new and kind == "report":
             self.summary.documents_new += 1
             self.say(f"{meta['source_id']}: {year} {meta.get('link_title') or url} ({len(body)} bytes)")
-        elif after == before:
+        elif not new:
             self.summary.unchanged += 1
-        self.con.execute(
-            """INSERT INTO fetch_state VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
-               last_modified = excluded.last_modified, sha256 = excluded.sha256, checked_at = excluded.checked_at""",
-            [url, answer.etag, answer.last_modified, row["sha256"], now()])
 
     def _failed(self, url: str, answer: Response | None, **meta: object) -> None:
         reason = (answer.error if answer else None) or f"HTTP {answer.status if answer else '?'}"
         self.summary.failures.append((url, reason))
         self.say(f"{meta.get('source_id')}: FAILED {url}: {reason}")
-        record_failure(self.con, url, reason, http_status=answer.status if answer else None,
-                       **{k: v for k, v in meta.items() if k != "http_status"})
+        self.sink.failed(url, reason, http_status=answer.status if answer else None,
+                         **{k: v for k, v in meta.items() if k != "http_status"})
 
 
-def crawl(registry: Registry, con: duckdb.DuckDBPyConnection, root: Path, years: set[int] | None = None,
+def crawl(registry: Registry, sink: Sink, years: set[int] | None = None,
           progress: Progress | None = None) -> CrawlSummary:
-    return Crawl(registry, con, root, years, progress).run()
+    return Crawl(registry, sink, years, progress).run()

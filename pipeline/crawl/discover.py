@@ -9,8 +9,9 @@ from urllib.parse import parse_qsl, urljoin, urlparse
 import lxml.html
 from lxml import etree
 
-from pipeline.detect import agency_from_title, annual_report_year, declared_charset, decode_text
-from pipeline.textnorm import compact, normalise
+from pipeline.text.decode import declared_charset, decode_text
+from pipeline.text.norm import compact, normalise
+from pipeline.text.titles import agency_from_title, annual_report_year
 
 ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".rtf")
 _NEXT = re.compile(r"^(下一页|下页|后页|下一頁|next|>|»|>>)", re.I)  # 下一页, 下一页>, Next »

@@ -1,4 +1,5 @@
 """Bytes of one report -> `Document`: its text, with table cells separated by tabs and rows by lines.
+The format is sniffed from the bytes (`sniff`).
 
 One module per format; each returns the same model so that `parse` never knows where a row came from.
 """
@@ -6,7 +7,7 @@ One module per format; each returns the same model so that `parse` never knows w
 from __future__ import annotations
 
 from pipeline.extract.model import Document, ExtractionError
-from pipeline.textnorm import looks_traditional, to_simplified
+from pipeline.text.norm import looks_traditional, to_simplified
 
 
 def extract(data: bytes, fmt: str) -> Document:
@@ -20,7 +21,7 @@ def extract(data: bytes, fmt: str) -> Document:
 
 
 def _extract(data: bytes, fmt: str) -> Document:
-    """Dispatch on the format detected from the bytes (`detect.detect_format`)."""
+    """Dispatch on the format detected from the bytes (`sniff.detect_format`)."""
     if fmt == "empty":
         raise ExtractionError("empty_file", "the file is empty (0 bytes or only white space)")
     if fmt == "pdf":

@@ -9,7 +9,7 @@ import docx
 from docx.oxml.ns import qn
 
 from pipeline.extract.model import Document, ExtractionError, row_line
-from pipeline.textnorm import normalise
+from pipeline.text.norm import normalise
 
 
 def extract_docx(data: bytes) -> Document:

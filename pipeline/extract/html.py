@@ -7,9 +7,9 @@ import re
 import lxml.html
 from lxml import etree
 
-from pipeline.detect import declared_charset, decode_text
 from pipeline.extract.model import Document, ExtractionError, row_line
-from pipeline.textnorm import normalise
+from pipeline.text.decode import declared_charset, decode_text
+from pipeline.text.norm import normalise
 
 _SKIP = {"script", "style", "noscript", "head", "select", "option", "iframe", "svg", "button"}
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",

@@ -3,8 +3,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.cells import BLANK_MARK
-from pipeline.textnorm import normalise
+from pipeline.text.norm import BLANK_MARK, normalise
 
 _DIGIT_GAP = re.compile(r"(?<=\d) (?=\d)")
 # A page number on a line of its own (— 4 —, 第 2 页, 2/5): between two halves of a table it reads as a cell.

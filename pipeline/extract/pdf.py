@@ -11,7 +11,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.extract.model import PAGE_NUMBER, Document, ExtractionError, row_line
-from pipeline.textnorm import normalise
+from pipeline.text.norm import normalise
 
 # Tuning decisions, one visible line each (pdfplumber's own defaults otherwise).
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3}

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pipeline.cells import BLANK_MARK
-from pipeline.detect import decode_text
 from pipeline.extract.model import PAGE_NUMBER, Document
-from pipeline.textnorm import normalise
+from pipeline.text.decode import decode_text
+from pipeline.text.norm import BLANK_MARK, normalise
 
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 

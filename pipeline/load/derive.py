@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-from pipeline import metrics, warehouse
-from pipeline.process import CANONICAL_SUFFIX
-from pipeline.templates import FACT_DIMS, FACT_TABLES
+from pipeline.load import metrics, warehouse
+from pipeline.load.identity import CANONICAL_SUFFIX
+from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
 CROSS_YEAR_RULES = ("cross_year_carry_over", "cross_year_copied")
 

@@ -1,11 +1,34 @@
-"""Parsed rows -> one long DataFrame per fact table, in the codes of SCHEMA.md."""
+"""Parsed rows -> one long DataFrame per fact table, in the codes of SCHEMA.md; a report's whole result."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
-from pipeline.parse import Parsed
-from pipeline.templates import FACT_DIMS, FACT_TABLES
+from pipeline.parse.describe import ReportMeta
+from pipeline.parse.rows import Parsed
+from pipeline.parse.rules import Violation
+from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
+
+
+@dataclass
+class ReportResult:
+    """Everything the warehouse stores about one report."""
+
+    report_id: str
+    source_uri: str
+    format: str
+    meta: ReportMeta | None
+    agency_id: str | None
+    status: str
+    facts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    issues: list[Violation] = field(default_factory=list)
+    pages: int = 0
+
+    @property
+    def n_facts(self) -> int:
+        return count_facts(self.facts)
 
 
 def fact_frames(parsed: Parsed, report_id: str, agency_id: str | None, year: int | None) -> dict[str, pd.DataFrame]:

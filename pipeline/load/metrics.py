@@ -131,7 +131,7 @@ def yoy_frame(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
 def catalogue_markdown() -> str:
     """docs/metrics.md, rendered from the catalogue (a test keeps the file in step)."""
     lines = ["# Metrics", "",
-             "Declared once in `pipeline/metrics.py` (`METRICS`), stored in the warehouse as `metric_definitions`,",
+             "Declared once in `pipeline/load/metrics.py` (`METRICS`), stored in the warehouse as `metric_definitions`,",
              "and compared across years only where both years' templates define them (`templates`). A ratio is NULL",
              "where its denominator is 0. `additive` metrics are summed in the `rollups` view.", "",
              "| metric | 中文 | meaning | unit | templates | additive |", "|---|---|---|---|---|---|"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.warehouse import table_columns
+from pipeline.load.warehouse import table_columns
 
 
 def stage_dir(root: Path, year: int) -> Path:

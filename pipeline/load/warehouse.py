@@ -16,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.process import ReportResult, canonical_name
-from pipeline.rules import INCOMPLETE_RULES, NOTE_RULES
-from pipeline.templates import FACT_DIMS, FACT_TABLES
+from pipeline.load.facts import ReportResult
+from pipeline.load.identity import canonical_name
+from pipeline.parse.rules import INCOMPLETE_RULES, NOTE_RULES
+from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
 WAREHOUSE_FILE = Path("warehouse") / "warehouse.duckdb"  # the published copy analysts read
 BUILD_FILE = Path("warehouse") / ".build" / "warehouse.duckdb"  # where runs write

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from pipeline.templates import SumRule
-from pipeline.textnorm import BLANK_MARK
+from pipeline.parse.templates import SumRule
+from pipeline.text.norm import BLANK_MARK
 
 PLACEHOLDERS = frozenset({BLANK_MARK, "—", "——", "———", "-", "--", "/", "\\", "无", "―", "─", "－", "空", "N/A"})
 

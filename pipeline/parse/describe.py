@@ -1,82 +1,17 @@
-"""Bytes -> format and text; text -> report year, agency, region and template."""
+"""A report's text -> what it is: title, report year, agency, region and template."""
 
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
-from io import BytesIO
 
-from charset_normalizer import from_bytes
+from pipeline.parse.templates import TEMPLATE_MARKERS
+from pipeline.text.norm import compact, normalise, parse_year
+from pipeline.text.titles import TITLE_YEAR, agency_from_title, find_title
 
-from pipeline.templates import TEMPLATE_MARKERS
-from pipeline.textnorm import compact, normalise, parse_year
-
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|table|meta|div|p|tr|td|span)[\s>/]", re.I)
-_DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_XML_DECL = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.I)
-# GBK and GB2312 pages routinely use characters only GB18030 (their superset) defines.
-_CHARSET_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "utf8": "utf-8"}
-
-
-def detect_format(data: bytes) -> str:
-    """'pdf', 'docx', 'doc' (OLE2: DOC, WPS, XLS), 'zip', 'html', 'txt' or 'empty' — from the bytes only."""
-    head = data[:4096].lstrip()
-    if not data.strip():
-        return "empty"
-    if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
-        return "pdf"
-    if data.startswith(OLE2_MAGIC):
-        return "doc"
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            names = zipfile.ZipFile(BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return "zip"
-        return "docx" if "word/document.xml" in names else "zip"
-    if head.startswith(b"{\\rtf"):
-        return "rtf"
-    if _HTML_SNIFF.search(data[:65536]) and b"<" in head[:2048]:
-        return "html"
-    return "txt"
-
-
-def declared_charset(data: bytes) -> str | None:
-    m = _DECLARED.search(data[:8192]) or _XML_DECL.search(data[:512])
-    return m.group(1).decode("ascii").lower() if m else None
-
-
-def decode_text(data: bytes, declared: str | None = None) -> str:
-    """Honour a BOM or the declared charset; otherwise UTF-8, then GB18030, then detection."""
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
-    tried = []
-    if declared:
-        enc = _CHARSET_ALIASES.get(declared, declared)
-        try:
-            return data.decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            tried.append(enc)
-    for enc in ("utf-8", "gb18030"):
-        if enc in tried:
-            continue
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            pass
-    best = from_bytes(data).best()
-    return str(best) if best is not None else data.decode("gb18030", errors="replace")
-
-
-# --- report metadata ----------------------------------------------------------------------------
-_YEAR = r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})"
-_TITLE_YEAR = re.compile(_YEAR + r"\s*年\s*度?")
 _PERIOD = re.compile(r"统计期限[^0-9]{0,6}((?:19|20)\d{2})\s*年")
 _REPORTING = re.compile(r"现将[^。]{0,20}?((?:19|20)\d{2})年度?[^。]{0,6}政府信息公开(?:工作)?(?:情况|年度报告)")
-_TITLE_HINT = re.compile(r"(政府)?信息公开(工作)?年度?报告|信息公开年报|政务公开.{0,4}年度报告")
 
 
 @dataclass(frozen=True)
@@ -96,65 +31,14 @@ class ReportMeta:
     region: Region
 
 
-def find_title(text: str, given: str | None = None) -> str | None:
-    """The report's title: the given one (HTML <title>, PDF metadata) if it names a report, else the first
-    line (or two lines joined: titles break) that does, with the agency's name when printed above it."""
-    if given and _TITLE_HINT.search(compact(given)):
-        return _clean_title(given)
-    lines = [_clean_title(line) for line in text.splitlines()[:200]]
-    lines = [line for line in lines if line][:80]
-    for i, line in enumerate(lines):
-        if _is_title(line):
-            m = _TITLE_YEAR.search(line)
-            if m and m.start() == 0 and i > 0 and len(lines[i - 1]) <= 30 and not _TITLE_YEAR.search(lines[i - 1]) \
-                    and line[m.end():].startswith(("政府信息", "信息公开", "政务公开")):
-                return lines[i - 1] + line  # 洪泽区人民政府 / 2023 年政府信息公开工作年度报告
-            return line
-    for i, line in enumerate(lines[:-1]):  # a title broken over two lines: 2024 年上海市科委政府信息公开工作 / 年度报告
-        if _TITLE_YEAR.search(line) and _is_title(line + lines[i + 1]) and not _TITLE_HINT.search(line):
-            return line + lines[i + 1]
-    return _clean_title(given) if given else None
-
-
-def _is_title(line: str) -> bool:
-    return len(line) <= 70 and _TITLE_HINT.search(line) is not None and _TITLE_YEAR.search(line) is not None
-
-
-def _clean_title(line: str) -> str:
-    line = compact(line).lstrip("#*>")
-    line = line.rsplit(">", 1)[-1]  # a breadcrumb: 首页>政务公开>年报
-    return re.sub(r"^(标题|题目|title)[:：]", "", line, flags=re.I)
-
-
 def report_year(title: str | None, text: str) -> int | None:
-    if title and (m := _TITLE_YEAR.search(title)):
+    if title and (m := TITLE_YEAR.search(title)):
         return parse_year(m.group(1))
     if m := _PERIOD.search(compact(text[:20000])):
         return int(m.group(1))
     if m := _REPORTING.search(compact(text[:3000])):  # 现将我局2020年度政府信息公开情况报告如下
         return int(m.group(1))
     return None
-
-
-def annual_report_year(title: str) -> int | None:
-    """The report year when a link or page title names an annual disclosure report, else None
-    (关于2014年政府信息公开工作要点落实情况的函 is not one)."""
-    flat = compact(title)
-    if not _TITLE_HINT.search(flat) or not (m := _TITLE_YEAR.search(flat)):
-        return None
-    return parse_year(m.group(1))
-
-
-def agency_from_title(title: str | None) -> str | None:
-    """The body's name as printed: before the year (宝山区2021年…), or after it (2024年上海市科委政府信息公开…)."""
-    if not title or not (m := _TITLE_YEAR.search(title)):
-        return None
-    name = re.sub(r"^.*[》:]", "", title[: m.start()]).strip("《》“”\"'-_ ")
-    name = re.sub(r"^(关于|印发)", "", name)
-    if not name:
-        after = re.match(r"(.{2,30}?)(?:政府信息公开|信息公开|政务公开)", title[m.end():])
-        name = after.group(1) if after else ""
-    return name or None
 
 
 def detect_template(text: str, year: int | None) -> str:

@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.cells import BLANK_MARK, Cell, candidates, printed_cells, tokenize
-from pipeline.rules import Violation, column_violations
-from pipeline.templates import Block, Row, Template
-from pipeline.textnorm import CompactIndex, compact
+from pipeline.parse.cells import BLANK_MARK, Cell, candidates, printed_cells, tokenize
+from pipeline.parse.rules import Violation, column_violations
+from pipeline.parse.templates import Block, Row, Template
+from pipeline.text.norm import CompactIndex, compact
 
 LOOKAHEAD_ROWS = 2  # a row found after one of the next rows' labels is taken as missing
 SOLVER_COMBINATIONS = 50_000

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pipeline.cells import satisfies_rule
-from pipeline.templates import APPLICANTS, Row
+from pipeline.parse.cells import satisfies_rule
+from pipeline.parse.templates import APPLICANTS, Row
 
 Vectors = Mapping[str, Sequence[float]]
 

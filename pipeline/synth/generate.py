@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from pipeline.templates import TEMPLATES, Template
+from pipeline.parse.templates import TEMPLATES, Template
 
 CN_NUM = "一二三四五六七八九十"
 FORMATS = ("pdf", "html", "docx", "txt")
