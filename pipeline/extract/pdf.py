@@ -1,15 +1,24 @@
-"""PDF through pdfplumber: ruled tables as grids, everything else as text lines, in reading order."""
+"""PDF: ruled tables as grids, everything else as text lines, in reading order.
+
+Each page's characters and ruling lines are read through pdfium (`pdfium.py`, fast) and laid out by
+pdfplumber's table finder and text-line clustering; a page pdfium cannot read the same way is read
+whole by pdfplumber (the reference), and the extraction notes say which and why.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from io import BytesIO
 
+import numpy as np
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.utils import extract_text
 from pdfplumber.utils.exceptions import PdfminerException
 
+from pipeline.extract import pdfium
 from pipeline.extract.model import PAGE_NUMBER, Document, ExtractionError, row_line
 from pipeline.text.norm import normalise
 
@@ -20,27 +29,62 @@ TEXT_LINE = {"x_tolerance": 1.5, "y_tolerance": 3}
 MARGIN = 0.08  # share of the page height at top and bottom where page numbers live
 
 
-def extract_pdf(data: bytes) -> Document:
-    try:
-        pdf = pdfplumber.open(BytesIO(data))
-    except (PdfminerException, PDFSyntaxError, ValueError, KeyError) as exc:
-        raise ExtractionError("unreadable_pdf", f"the PDF cannot be opened (truncated or damaged?): {exc}") from exc
+ENGINES = ("pdfium", "pdfplumber")
+_PLUMBER_ERRORS = (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError)
+
+
+def extract_pdf(data: bytes, engine: str = "pdfium") -> Document:
+    """`engine="pdfplumber"` reads every page through pdfminer: the reference the fast path is held to."""
+    notes: list[str] = []
     pages: list[list[Placed]] = []
     chars = 0
+    fast = _open_pdfium(data) if engine == "pdfium" else None
+    plumber = None if fast is not None else _open_plumber(data)
     try:
-        with pdf:
-            title = (pdf.metadata or {}).get("Title")
-            for page in pdf.pages:
-                placed, n = _page_items(page)
-                pages.append(placed)
-                chars += n
-    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
-        raise ExtractionError("unreadable_pdf", f"the PDF cannot be read (truncated or damaged?): {exc}") from exc
+        count = len(fast) if fast is not None else len(plumber.pages)
+        title = _title(fast, plumber)
+        for index in range(count):
+            page = pdfium.read_page(fast, index) if fast is not None else None
+            if isinstance(page, pdfium.Fallback):
+                notes.append(f"page {index + 1} read by pdfplumber: {page.reason}")
+                plumber = plumber or _open_plumber(data)
+                page = None
+            try:
+                placed, n = _page_items(page if page is not None else plumber.pages[index])
+            except _PLUMBER_ERRORS as exc:
+                raise ExtractionError("unreadable_pdf", f"the PDF cannot be read (truncated or damaged?): {exc}") from exc
+            pages.append(placed)
+            chars += n
+    finally:
+        if plumber is not None:
+            plumber.close()
+        if fast is not None:
+            fast.close()
     if chars == 0:
         raise ExtractionError("no_text_layer", f"the PDF has {len(pages)} page(s) but no text layer (a scan?): OCR it first")
     _join_rows_split_by_page_breaks(pages)
     lines = [row_line(item.cells) if item.cells is not None else item.text for page in pages for item in page]
-    return Document("\n".join(lines), title=title if isinstance(title, str) else None, pages=len(pages))
+    return Document("\n".join(lines), title=title, pages=len(pages), notes=notes)
+
+
+def _open_pdfium(data: bytes):
+    """pdfium's document, or None where pdfium refuses it (pdfplumber then gives the reason, or reads it)."""
+    try:
+        return pdfium.open_document(data)
+    except pdfium.PdfiumError:
+        return None
+
+
+def _open_plumber(data: bytes) -> pdfplumber.PDF:
+    try:
+        return pdfplumber.open(BytesIO(data))
+    except (PdfminerException, PDFSyntaxError, ValueError, KeyError) as exc:
+        raise ExtractionError("unreadable_pdf", f"the PDF cannot be opened (truncated or damaged?): {exc}") from exc
+
+
+def _title(fast, plumber) -> str | None:
+    title = fast.get_metadata_value("Title") if fast is not None else (plumber.metadata or {}).get("Title")
+    return title if isinstance(title, str) and title else None
 
 
 @dataclass
@@ -61,13 +105,15 @@ def _settings(page: pdfplumber.page.Page) -> dict:
 
 
 def _page_items(page: pdfplumber.page.Page) -> tuple[list[Placed], int]:
-    page = page.dedupe_chars(**DEDUPE)
+    if _has_duplicates(page.chars, **DEDUPE):
+        page = page.dedupe_chars(**DEDUPE)
     tables = page.find_tables(_settings(page))
     placed: list[Placed] = []
     rest = page
     for table in tables:
         rest = rest.outside_bbox(table.bbox)
-        for row, cells in zip(table.rows, table.extract(), strict=False):
+        rows = table.rows
+        for row, cells in zip(rows, _cell_texts(rows, page.chars), strict=False):
             placed.append(Placed(row.bbox[1], cells=cells))
     height = float(page.height)
     for line in rest.extract_text_lines(**TEXT_LINE):
@@ -77,6 +123,55 @@ def _page_items(page: pdfplumber.page.Page) -> tuple[list[Placed], int]:
         placed.append(Placed(line["top"], text=normalise(line["text"])))
     placed.sort(key=lambda item: item.top)
     return placed, len(page.chars)
+
+
+def _has_duplicates(chars: list[dict], tolerance: float) -> bool:
+    """Whether pdfplumber's `dedupe_chars` would drop anything: two chars of one text, font and size whose
+    tops and lefts chain within `tolerance`. Asked first because that call sorts by list index (quadratic)."""
+    groups: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
+    for c in chars:
+        groups[(c["upright"], c["text"], c["fontname"], c["size"])].append((c["doctop"], c["x0"]))
+    for points in groups.values():
+        if len(points) < 2:
+            continue
+        points.sort()
+        line: list[float] = [points[0][1]]
+        for (top, x0), (previous, _) in zip(points[1:], points, strict=False):
+            if top - previous <= tolerance:
+                line.append(x0)
+                continue
+            if _chained(line, tolerance):
+                return True
+            line = [x0]
+        if _chained(line, tolerance):
+            return True
+    return False
+
+
+def _chained(values: list[float], tolerance: float) -> bool:
+    values = sorted(values)
+    return any(b - a <= tolerance for a, b in zip(values, values[1:], strict=False))
+
+
+def _cell_texts(rows: list, chars: list[dict]) -> list[list[str | None]]:
+    """pdfplumber's `Table.extract()`, with each char's centre computed once rather than once per cell."""
+    v_mid = np.fromiter(((c["top"] + c["bottom"]) / 2 for c in chars), float, len(chars))
+    h_mid = np.fromiter(((c["x0"] + c["x1"]) / 2 for c in chars), float, len(chars))
+    out = []
+    for row in rows:
+        x0, top, x1, bottom = row.bbox
+        in_row = np.nonzero((h_mid >= x0) & (h_mid < x1) & (v_mid >= top) & (v_mid < bottom))[0]
+        rv, rh = v_mid[in_row], h_mid[in_row]
+        texts: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            cx0, ctop, cx1, cbottom = cell
+            picked = in_row[(rh >= cx0) & (rh < cx1) & (rv >= ctop) & (rv < cbottom)]
+            texts.append(extract_text([chars[i] for i in picked]) if len(picked) else "")
+        out.append(texts)
+    return out
 
 
 _NUMERIC = re.compile(r"^[-+]?\d[\d,.]*\s*(万元|元)?$")

@@ -150,6 +150,7 @@ class Style:
     quirks: bool = False
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     borderless: bool = False  # PDF tables without rules: columns only by position
+    embedded_font: bool = True  # PDF: a subset of a TrueType font inside the file, as real reports carry
 
     def number(self, x: float, money_in_yuan: bool = False) -> str:
         if money_in_yuan:
@@ -364,26 +365,51 @@ def render_docx(report: Report, style: Style | None = None) -> bytes:
     return out.getvalue()
 
 
+def _pdf_font(embedded: bool) -> str:
+    """SimHei (shipped by mplfonts) embedded as a subset, like the fonts of real reports; or reportlab's
+    built-in STSong-Light, which the file only names (a reader must find a font for it)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    if not embedded:
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+        return "STSong-Light"
+    import mplfonts
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "SimHei" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("SimHei", str(Path(mplfonts.__file__).parent / "fonts" / "SimHei.ttf")))
+    return "SimHei"
+
+
 def render_pdf(report: Report, style: Style | None = None) -> bytes:
-    """reportlab with its built-in CID font (no font files needed); table 三 breaks across a page."""
+    """reportlab, with an embedded (or a named-only) CJK font; table 三 breaks across a page."""
+    from reportlab.platypus.doctemplate import LayoutError
+
+    style = style or Style()
+    font = _pdf_font(style.embedded_font)
+    try:
+        return _pdf_story(report, style, font, 8)
+    except LayoutError:  # a long merged cell that no longer fits a page (wider glyphs): a size smaller
+        return _pdf_story(report, style, font, 7)
+
+
+def _pdf_story(report: Report, style: Style, font: str, cell_size: float) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    style = style or Style()
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=18, wordWrap="CJK")
-    cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=8, leading=10, wordWrap="CJK")
+    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=font, fontSize=cell_size, leading=cell_size + 2, wordWrap="CJK")
     story: list = [Paragraph(title(report), ParagraphStyle("h", parent=body, fontSize=16, leading=24))]
     story += [Paragraph(p, body) for p in intro(report)]
     for heading, grid in tables(report, style):
         story += [Spacer(1, 6), Paragraph(heading, body)]
         width = _width(grid)
         data = [[Paragraph(t.replace("\n", "<br/>"), cell) if t else "" for t in row] for row in _matrix(grid)]
-        commands = [("FONTNAME", (0, 0), (-1, -1), "STSong-Light")]
+        commands = [("FONTNAME", (0, 0), (-1, -1), font)]
         if not style.borderless:
             commands.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
         for i, row in enumerate(grid):
@@ -397,6 +423,8 @@ def render_pdf(report: Report, style: Style | None = None) -> bytes:
     out = BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title=title(report), leftMargin=40, rightMargin=40, invariant=1).build(story)
     return out.getvalue()
+
+
 
 
 RENDERERS = {"pdf": render_pdf, "html": render_html, "docx": render_docx, "txt": render_text}
