@@ -8,6 +8,7 @@ import pandas as pd
 
 from assets.partitions import SINGLE_RUN, YEARS, run_years
 from assets.resources import Gongkai
+from pipeline.batch.cache import ParseCache
 from pipeline.batch.ingest import gather, parse_year
 from pipeline.crawl.crawler import CrawlSummary
 from pipeline.load import checks, staging, warehouse
@@ -52,7 +53,8 @@ def parsed_reports(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.Ma
     years = run_years(context)
     con = warehouse.connect(root / warehouse.BUILD_FILE)  # read the document list only
     try:
-        staged = {year: parse_year(con, year, progress=lambda m: gongkai.say(context, m)) for year in years}
+        cache = ParseCache(root)
+        staged = {year: parse_year(con, year, progress=lambda m: gongkai.say(context, m), cache=cache) for year in years}
     finally:
         con.close()
     for year, frames in staged.items():

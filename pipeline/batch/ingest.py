@@ -16,7 +16,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline.batch.cache import ParseCache
 from pipeline.batch.report import process_report, report_id_of
+from pipeline.batch.workers import Crash, Limits, run_tasks
 from pipeline.crawl.archive import store_raw as archive_bytes
 from pipeline.crawl.crawler import crawl
 from pipeline.crawl.registry import load_registry
@@ -84,24 +86,29 @@ def report_year_of(data: bytes) -> tuple[int | None, str | None]:
 
 
 def record_document(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, url: str, *,
-                    year_hint: int | None = None, kind: str = "report", **extra: object) -> dict:
+                    year_hint: int | None = None, kind: str = "report",
+                    read_year: tuple[int | None, str | None] | None = None, **extra: object) -> dict:
     """Archive the bytes and add one raw_documents row per new (sha256, url); return the row.
 
     `extra` fills the other raw_documents columns (source_id, http_status, referer, link_title, ...).
-    The report year is the document's own when it prints one, else `year_hint` (its link's title).
+    The report year is the document's own when it prints one (`read_year`, when the caller parsed it
+    already), else `year_hint` (its link's title).
     """
     raw = store_raw(root, data)
     sha = report_id_of(data)
-    known = con.execute("SELECT report_year, error FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha]).fetchone()
+    known = warehouse.one(con, "SELECT report_year, error FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha])
+    if known is None and read_year is not None:
+        known = read_year
     year, error = known if known else (report_year_of(data) if kind == "report" else (year_hint, None))
     if year is None and year_hint is not None:
         year, error = year_hint, None
     row = {column: extra.get(column) for column in warehouse.table_columns()["raw_documents"]}
     row |= {"sha256": sha, "url": url, "fetched_at": extra.get("fetched_at") or now(), "bytes": len(data),
             "format": detect_format(data), "report_year": year, "raw_path": str(raw), "error": error, "kind": kind}
-    seen = con.execute("SELECT 1 FROM raw_documents WHERE sha256 = ? AND url = ?", [sha, url]).fetchone()
+    seen = warehouse.one(con, "SELECT 1 FROM raw_documents WHERE sha256 = ? AND url = ?", [sha, url])
     if not seen:
         _insert_document(con, row)
+        warehouse.changed(con)
     return row
 
 
@@ -110,6 +117,7 @@ def record_failure(con: duckdb.DuckDBPyConnection, url: str, error: str, **extra
     row = {column: extra.get(column) for column in warehouse.table_columns()["raw_documents"]}
     row |= {"url": url, "fetched_at": now(), "error": error, "kind": extra.get("kind") or "report"}
     _insert_document(con, row)
+    warehouse.changed(con)
     return row
 
 
@@ -142,18 +150,18 @@ class WarehouseSink:
         warehouse.upsert_sources(self.con, rows)
 
     def state(self, url: str) -> tuple[str | None, str | None, str | None] | None:
-        return self.con.execute("SELECT etag, last_modified, sha256 FROM fetch_state WHERE url = ?", [url]).fetchone()
+        return warehouse.one(self.con, "SELECT etag, last_modified, sha256 FROM fetch_state WHERE url = ?", [url])
 
     def archived(self, sha256: str) -> bytes | None:
-        path = self.con.execute("SELECT raw_path FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha256]).fetchone()
+        path = warehouse.one(self.con, "SELECT raw_path FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha256])
         return Path(path[0]).read_bytes() if path and Path(path[0]).exists() else None
 
     def keep(self, url: str, body: bytes, *, year_hint: int, kind: str, etag: str | None,
              last_modified: str | None, **meta: object) -> bool:
         count = "SELECT count(*) FROM raw_documents WHERE url = ? AND sha256 IS NOT NULL"
-        before = self.con.execute(count, [url]).fetchone()[0]
+        before = warehouse.one(self.con, count, [url])[0]
         row = record_document(self.con, self.root, body, url, year_hint=year_hint, kind=kind, **meta)
-        after = self.con.execute(count, [url]).fetchone()[0]
+        after = warehouse.one(self.con, count, [url])[0]
         self.con.execute(
             """INSERT INTO fetch_state VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
                last_modified = excluded.last_modified, sha256 = excluded.sha256, checked_at = excluded.checked_at""",
@@ -187,25 +195,66 @@ def _process_safely(data: bytes, source_uri: str, registered: tuple[str, Region]
                             issues=[Violation("extraction_error", f"{type(exc).__name__}: {exc}")])
 
 
-def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | None = None) -> dict[str, pd.DataFrame]:
-    """Every registered document of a report year, parsed: the year's rows for every table."""
+def _parse_file(raw_path: str, source_uri: str, registered: tuple[str, Region] | None) -> ReportResult:
+    """One report in a worker: read from the raw archive, parsed; never raises on bad input."""
+    return _process_safely(Path(raw_path).read_bytes(), source_uri, registered)
+
+
+def _crashed(raw_path: str, source_uri: str, crash: Crash) -> ReportResult:
+    """The `failed` result of a report whose worker died or ran out of time or memory."""
+    data = Path(raw_path).read_bytes()
+    rule = ("parse_time_limit" if "longer than" in crash.reason else
+            "parse_memory_limit" if "memory" in crash.reason else "worker_crashed")
+    return ReportResult(report_id_of(data), source_uri, detect_format(data), None, None, "failed",
+                        issues=[Violation(rule, f"{crash.reason}; the raw bytes are kept at {raw_path}")])
+
+
+def parse_all(tasks: list[tuple[str, str, tuple[str, Region] | None]], processes: int | None = None,
+              limits: Limits | None = None) -> Iterator[tuple[int, ReportResult]]:
+    """(index, result) for each (raw_path, source_uri, registered) task, parsed in worker processes."""
+    for index, value in run_tasks(_parse_file, tasks, processes, limits):
+        raw_path, uri, _registered = tasks[index]
+        yield index, _crashed(raw_path, uri, value) if isinstance(value, Crash) else value
+
+
+def _cached(cache: ParseCache | None, key: str) -> ReportResult | None:
+    return cache.get(key) if cache is not None else None
+
+
+def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | None = None,
+               cache: ParseCache | None = None, processes: int | None = None) -> dict[str, pd.DataFrame]:
+    """Every registered document of a report year, parsed: the year's rows for every table.
+
+    A document whose bytes, registered source and parser are unchanged comes from `cache`, not parsed again.
+    """
     docs = con.execute(
         """SELECT sha256, arg_min(url, fetched_at) AS url, min(raw_path) AS raw_path, min(fetched_at) AS first_seen,
                   arg_min(source_name, fetched_at), arg_min(source_region, fetched_at), arg_min(source_level, fetched_at)
            FROM raw_documents WHERE report_year = ? AND sha256 IS NOT NULL AND kind = 'report'
            GROUP BY sha256 ORDER BY first_seen, sha256""", [year]).fetchall()
-    results, paths, seen_at = [], [], []
-    for i, (_sha, url, raw_path, first_seen, source_name, source_region, level) in enumerate(docs, 1):
+    results: list[ReportResult | None] = [None] * len(docs)
+    keys, tasks, where = [], [], []
+    for i, (sha, url, raw_path, _first_seen, source_name, source_region, level) in enumerate(docs):
         registered = None
         if source_region:
             registered = (source_name or "", registered_region(source_region.split("/"), level or "county"))
-        results.append(_process_safely(Path(raw_path).read_bytes(), url, registered))
-        paths.append(raw_path)
-        seen_at.append(first_seen)
+        key = ParseCache.key(sha, url, registered)
+        keys.append(key)
+        results[i] = _cached(cache, key)
+        if results[i] is None:
+            tasks.append((raw_path, url, registered))
+            where.append(i)
+    for n, (index, result) in enumerate(parse_all(tasks, processes), 1):
+        results[where[index]] = result
+        if cache is not None:
+            cache.put(keys[where[index]], result)
         if progress:
-            r = results[-1]
-            progress(f"{year}: {i}/{len(docs)} {Path(url).name} -> {r.status}, {r.n_facts} facts")
-    frames = warehouse.report_frames(results, paths, seen_at)
+            progress(f"{year}: {n}/{len(tasks)} parsed {Path(result.source_uri).name} -> {result.status}, "
+                     f"{result.n_facts} facts")
+    if progress and len(tasks) < len(docs):
+        progress(f"{year}: {len(docs) - len(tasks)} unchanged documents not parsed again")
+    done = [r for r in results if r is not None]
+    frames = warehouse.report_frames(done, [d[2] for d in docs], [d[3] for d in docs])
     frames["reports"] = warehouse.mark_superseded(frames["reports"])
     for name, frame in frames.items():  # a document filed under this year may print another: keep it here
         if "year" in frame.columns and len(frame):
@@ -213,27 +262,47 @@ def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | N
     return frames
 
 
-def ingest_bytes(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, source_uri: str) -> Outcome:
-    row = record_document(con, root, data, source_uri)
-    rid = row["sha256"]
-    if warehouse.has_report(con, rid) not in (None, "failed"):
-        return Outcome(source_uri, None, rid)  # the same bytes again: nothing to add
-    result = _process_safely(data, source_uri)
-    warehouse.load_report(con, result, row["raw_path"])
-    return Outcome(source_uri, result, rid)
+LOAD_CHUNK = 64  # reports per load transaction: bulk inserts, and a crash loses at most one chunk's work
 
 
-def ingest_paths(paths: Iterable[str], root: Path) -> Iterator[Outcome]:
-    """Load file by file into the build warehouse, then publish it for the analysts."""
+def ingest_paths(paths: Iterable[str], root: Path, processes: int | None = None,
+                 limits: Limits | None = None) -> Iterator[Outcome]:
+    """Parse files in worker processes, load them in bulk into the build warehouse, then publish it."""
+    files = list(iter_files(paths))
     con = warehouse.connect_build(root)
     try:
         years: set[int] = set()
-        for path in iter_files(paths):
-            outcome = ingest_bytes(con, root, path.read_bytes(), str(path))
-            if outcome.result and outcome.result.meta and outcome.result.meta.year:
-                years.add(outcome.result.meta.year)
-            yield outcome
+        tasks: list[tuple[str, str, None]] = []
+        for path in files:
+            data = path.read_bytes()
+            rid = report_id_of(data)
+            if warehouse.has_report(con, rid) not in (None, "failed"):
+                record_document(con, root, data, str(path))  # a new path for known bytes: nothing to parse
+                yield Outcome(str(path), None, rid)
+                continue
+            tasks.append((str(store_raw(root, data)), str(path), None))
+        chunk: list[tuple[ReportResult, str]] = []
+        for index, result in parse_all(tasks, processes, limits):
+            chunk.append((result, tasks[index][0]))
+            if len(chunk) >= LOAD_CHUNK:
+                yield from _load_chunk(con, root, chunk, years)
+                chunk = []
+        yield from _load_chunk(con, root, chunk, years)
         derive.refresh(con, sorted(years))
         warehouse.publish(con, root)
     finally:
         con.close()
+
+
+def _load_chunk(con: duckdb.DuckDBPyConnection, root: Path, chunk: list[tuple[ReportResult, str]],
+                years: set[int]) -> Iterator[Outcome]:
+    """Record each document with the year its parse read, then load the chunk in one transaction."""
+    for result, raw_path in chunk:
+        year = result.meta.year if result.meta else None
+        error = None if year else next((f"{i.rule}: {i.detail}" for i in result.issues), "no report year")
+        record_document(con, root, Path(raw_path).read_bytes(), result.source_uri, read_year=(year, error))
+        if year:
+            years.add(year)
+    warehouse.load_reports(con, [r for r, _ in chunk], [path for _, path in chunk])
+    for result, _ in chunk:
+        yield Outcome(result.source_uri, result, result.report_id)

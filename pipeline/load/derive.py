@@ -13,7 +13,7 @@ from pipeline.load import metrics, warehouse
 from pipeline.load.identity import CANONICAL_SUFFIX
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
-CROSS_YEAR_RULES = ("cross_year_carry_over", "cross_year_copied")
+CROSS_YEAR_RULES = warehouse.DERIVED_RULES
 
 VIEWS = {
     # a body's current version of each year's report: what every comparison uses
@@ -77,7 +77,7 @@ def link_parents(con: duckdb.DuckDBPyConnection) -> int:
         FROM sources child JOIN source_bodies body ON body.source_id = child.source_id
         JOIN source_bodies parent ON parent.source_id = child.parent
         WHERE agencies.agency_id = body.agency_id AND agencies.parent_id IS DISTINCT FROM parent.agency_id
-        """).fetchone()[0]
+        """).fetchall()[0][0]
 
 
 def cross_year_issues(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> pd.DataFrame:
@@ -111,8 +111,12 @@ def cross_year_issues(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> p
     return pd.concat([carry, copied], ignore_index=True)
 
 
-def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None) -> dict[str, int]:
-    """Recompute everything derived for `years` (default: all), in one transaction."""
+def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
+            force: bool = False) -> dict[str, int]:
+    """Recompute everything derived for `years` (default: all), in one transaction; nothing when no load
+    changed anything since the last refresh (unless `force`)."""
+    if not force and not warehouse.needs_derive(con):
+        return {"agencies_unified": 0, "cross_year_issues": 0, "yoy_rows": 0, "skipped": 1}
     con.execute("BEGIN TRANSACTION")
     try:
         unified = unify_agencies(con)
@@ -135,8 +139,9 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None) 
         con.register("defs", metrics.definitions_frame())
         con.execute("INSERT INTO metric_definitions SELECT * FROM defs")
         con.unregister("defs")
+        warehouse.mark_derived(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return {"agencies_unified": unified, "cross_year_issues": len(issues), "yoy_rows": len(yoy)}
+    return {"agencies_unified": unified, "cross_year_issues": len(issues), "yoy_rows": len(yoy), "skipped": 0}

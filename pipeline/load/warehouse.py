@@ -3,6 +3,10 @@
 Writers work on a private build file; `publish` copies it to `warehouse/warehouse.duckdb` and renames it
 into place. A rename is atomic, so an analyst's open connection keeps reading the snapshot it opened and
 a new connection sees the whole new one: never half a load, and DuckDB's file lock never stops a run.
+
+Every write that changes what analysts read bumps a generation (`build.state`, in the same transaction);
+derived tables are rebuilt and the file is copied only when the generation moved, so a night with
+nothing new copies nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from pipeline.load.identity import canonical_name
 from pipeline.parse.rules import INCOMPLETE_RULES, NOTE_RULES
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
+# report_issues rules that `derive` writes across years (not part of any one report's parse)
+DERIVED_RULES = ("cross_year_carry_over", "cross_year_copied")
 WAREHOUSE_FILE = Path("warehouse") / "warehouse.duckdb"  # the published copy analysts read
 BUILD_FILE = Path("warehouse") / ".build" / "warehouse.duckdb"  # where runs write
 
@@ -84,7 +90,32 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     for statement in _ddl():
         con.execute(statement)
     _add_new_columns(con)
+    con.execute("CREATE SCHEMA IF NOT EXISTS build")
+    con.execute("CREATE TABLE IF NOT EXISTS build.state (generation BIGINT, derived BIGINT, published BIGINT)")
+    if not con.execute("SELECT count(*) FROM build.state").fetchall()[0][0]:
+        con.execute("INSERT INTO build.state VALUES (1, 0, 0)")
     return con
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> tuple | None:
+    """The first row, its result read to the end (DuckDB refuses `register` while a result is unfinished)."""
+    rows = con.execute(sql, list(params)).fetchall()
+    return rows[0] if rows else None
+
+
+# --- generations: what changed since the last derive and publish -------------------------------
+def changed(con: duckdb.DuckDBPyConnection) -> None:
+    """Call inside the transaction of a write that changes what analysts read."""
+    con.execute("UPDATE build.state SET generation = generation + 1")
+
+
+def needs_derive(con: duckdb.DuckDBPyConnection) -> bool:
+    generation, derived = con.execute("SELECT generation, derived FROM build.state").fetchall()[0]
+    return derived < generation
+
+
+def mark_derived(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("UPDATE build.state SET derived = generation")
 
 
 def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
@@ -101,9 +132,13 @@ def connect_build(root: Path) -> duckdb.DuckDBPyConnection:
 
 
 def publish(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
-    """Checkpoint the build file and atomically replace the analysts' copy with it."""
-    con.execute("CHECKPOINT")
+    """Checkpoint the build file and atomically replace the analysts' copy with it (if anything changed)."""
     target = root / WAREHOUSE_FILE
+    generation, published = con.execute("SELECT generation, published FROM build.state").fetchall()[0]
+    if published == generation and target.exists():
+        return target  # nothing new: the analysts' copy is this build already
+    con.execute("UPDATE build.state SET published = generation")
+    con.execute("CHECKPOINT")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.copyfile(root / BUILD_FILE, tmp)
     os.replace(tmp, target)
@@ -194,31 +229,45 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 
 
 def upsert_sources(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
-    _insert(con, "sources", pd.DataFrame(rows, columns=table_columns()["sources"]))
+    frame = pd.DataFrame(rows, columns=table_columns()["sources"])
+    if _upsert_differs(con, "sources", frame):
+        _insert(con, "sources", frame)
+        changed(con)
 
 
 def has_report(con: duckdb.DuckDBPyConnection, report_id: str) -> str | None:
     """The stored status of this exact version, or None."""
-    row = con.execute("SELECT status FROM reports WHERE report_id = ?", [report_id]).fetchone()
-    return row[0] if row else None
+    row = con.execute("SELECT status FROM reports WHERE report_id = ?", [report_id]).fetchall()
+    return row[0][0] if row else None
 
 
 def load_report(con: duckdb.DuckDBPyConnection, result: ReportResult, raw_path: str | None) -> None:
-    """Replace this version's rows and supersede older versions of the same agency and year, atomically."""
-    frames = report_frames([result], [raw_path])
+    load_reports(con, [result], [raw_path])
+
+
+def load_reports(con: duckdb.DuckDBPyConnection, results: Sequence[ReportResult],
+                 raw_paths: Sequence[str | None]) -> None:
+    """Replace these versions' rows and supersede older versions of the same agency and year, in one
+    transaction and in bulk; later results supersede earlier ones, as if loaded one by one."""
+    if not results:
+        return
+    frames = report_frames(results, raw_paths)
+    ids = [r.report_id for r in results]
     con.execute("BEGIN TRANSACTION")
     try:
         for table in ("reports", "report_issues", *FACT_TABLES):
-            con.execute(f"DELETE FROM {table} WHERE report_id = ?", [result.report_id])
+            con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
         for table, frame in frames.items():
             _insert(con, table, frame)
-        meta = result.meta
-        if result.agency_id and meta and meta.year is not None and result.status != "failed":
-            con.execute(
-                """UPDATE reports SET superseded_by = ? WHERE agency_id = ? AND year = ? AND report_id <> ?
-                   AND superseded_by IS NULL AND status <> 'failed'""",
-                [result.report_id, result.agency_id, meta.year, result.report_id],
-            )
+        for result in results:
+            meta = result.meta
+            if result.agency_id and meta and meta.year is not None and result.status != "failed":
+                con.execute(
+                    """UPDATE reports SET superseded_by = ? WHERE agency_id = ? AND year = ? AND report_id <> ?
+                       AND superseded_by IS NULL AND status <> 'failed'""",
+                    [result.report_id, result.agency_id, meta.year, result.report_id],
+                )
+        changed(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -246,9 +295,51 @@ def replace_years_in_transaction(con: duckdb.DuckDBPyConnection, table: str, yea
     """The delete and insert of `replace_years`, inside a transaction the caller holds."""
     wanted = [int(y) for y in years]
     if table == "agencies":
-        _insert(con, table, frame)  # bodies are not per year: upsert
+        if _upsert_differs(con, table, frame):
+            _insert(con, table, frame)  # bodies are not per year: upsert
+            changed(con)
         return len(frame)
-    con.execute(f"DELETE FROM {table} WHERE year IN (SELECT unnest(?::INTEGER[]))", [wanted])
     frame = frame[frame["year"].isin(wanted)] if len(frame) else frame
+    where = "year IN (SELECT unnest(?::INTEGER[]))"
+    mine = f" AND rule NOT IN {DERIVED_RULES}" if table == "report_issues" else ""
+    if _fingerprint(con, f"SELECT * FROM {table} WHERE {where}{mine}", [wanted], table) == _frame_fingerprint(con, table, frame):
+        return len(frame)  # the same rows again (a night with nothing new): leave them, copy nothing
+    con.execute(f"DELETE FROM {table} WHERE {where}", [wanted])
     _insert(con, table, frame)
+    changed(con)
     return len(frame)
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, query: str, params: list, table: str) -> tuple:
+    """Row count and an order-free sum of row hashes: equal for the same multiset of rows."""
+    columns = ", ".join(table_columns()[table])
+    return con.execute(f"SELECT count(*), coalesce(sum(hash({columns})::HUGEINT), 0) FROM ({query})", params).fetchall()[0]
+
+
+def _frame_fingerprint(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> tuple:
+    if not len(frame):
+        return (0, 0)
+    staged = f"staged_{table}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM {table} LIMIT 0").fetchall()
+    con.register("incoming_fp", frame[table_columns()[table]])
+    try:  # cast to the table's own types first, so the hashes are those of the rows as they would be stored
+        con.execute(f"INSERT INTO {staged} SELECT * FROM incoming_fp").fetchall()
+        return _fingerprint(con, f"SELECT * FROM {staged}", [], table)
+    finally:
+        con.unregister("incoming_fp")
+        con.execute(f"DROP TABLE {staged}").fetchall()
+
+
+def _upsert_differs(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> bool:
+    """Whether upserting these rows would change anything: a new key, or a column it fills differently."""
+    if not len(frame):
+        return False
+    key = "agency_id" if table == "agencies" else "source_id"
+    columns = table_columns()[table]
+    differs = " OR ".join(f"(i.{c} IS NOT NULL AND i.{c} IS DISTINCT FROM t.{c})" for c in columns if c != key)
+    con.register("incoming_up", frame[columns])
+    try:
+        return bool(con.execute(f"""SELECT count(*) FROM incoming_up i LEFT JOIN {table} t USING ({key})
+                                    WHERE t.{key} IS NULL OR {differs}""").fetchall()[0][0])
+    finally:
+        con.unregister("incoming_up")

@@ -1,0 +1,160 @@
+"""Reports parsed in worker processes: one per core, each task alone in its worker's hands.
+
+A worker that dies (a parser crash, the memory limit) or overruns the time limit costs only the task it
+held: that task comes back as a `Crash` with the reason, the worker is replaced, and the batch goes on.
+Results come back in the order the tasks were given, so loading stays deterministic.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+DEFAULT_TIME_LIMIT = 120.0  # seconds for one report: a 500-page PDF takes well under this
+DEFAULT_MEMORY_LIMIT = 3 << 30  # bytes of address space per worker: a zip bomb stops here, not the machine
+
+
+@dataclass(frozen=True)
+class Crash:
+    """A task whose worker did not return: why, in words."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float | None = DEFAULT_TIME_LIMIT
+    memory_bytes: int | None = DEFAULT_MEMORY_LIMIT
+
+
+def worker_count() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def _serve(fn: Callable[..., Any], conn: Connection, memory_bytes: int | None) -> None:
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        index, args = task
+        try:
+            conn.send((index, fn(*args), None))
+        except MemoryError:
+            conn.send((index, None, "ran out of memory (the worker's limit)"))
+        except Exception as exc:  # noqa: BLE001  (the task's own error, reported as its crash)
+            conn.send((index, None, f"{type(exc).__name__}: {exc}"))
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.BaseContext, fn: Callable[..., Any], limits: Limits) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(fn, child, limits.memory_bytes), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: int | None = None
+        self.started = 0.0
+
+    def give(self, index: int, args: tuple) -> None:
+        self.task, self.started = index, time.monotonic()
+        self.conn.send((index, args))
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | None = None,
+              limits: Limits | None = None) -> Iterator[tuple[int, Any]]:
+    """(index, fn(*task) or Crash) for every task, in the tasks' order.
+
+    `fn` must be importable (a module-level function); workers are forked, so what the parent imported
+    before is shared, not loaded again.
+    """
+    pending = list(enumerate(tasks))
+    if not pending:
+        return
+    limits = limits or Limits()
+    ctx = mp.get_context("fork")
+    workers = [_Worker(ctx, fn, limits) for _ in range(min(processes or worker_count(), len(pending)))]
+    queue = iter(pending)
+    done: dict[int, Any] = {}
+    next_out = 0
+    try:
+        for worker in workers:
+            _give_next(worker, queue)
+        while next_out < len(pending):
+            busy = [w for w in workers if w.task is not None]
+            timeout = _time_left(busy, limits)
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+            for i, worker in enumerate(workers):
+                if worker.task is None:
+                    continue
+                outcome = _collect(worker, ready, limits)
+                if outcome is None:
+                    continue
+                index, value, replace = outcome
+                done[index] = value
+                if replace:
+                    worker.stop(kill=True)
+                    worker = workers[i] = _Worker(ctx, fn, limits)
+                worker.task = None
+                _give_next(worker, queue)
+            while next_out in done:
+                yield next_out, done.pop(next_out)
+                next_out += 1
+    finally:
+        for worker in workers:
+            worker.stop(kill=worker.task is not None)
+
+
+def _give_next(worker: _Worker, queue: Iterator[tuple[int, tuple]]) -> None:
+    task = next(queue, None)
+    if task is not None:
+        worker.give(*task)
+
+
+def _time_left(busy: list[_Worker], limits: Limits) -> float | None:
+    if not limits.seconds or not busy:
+        return None
+    return max(0.0, min(w.started + limits.seconds for w in busy) - time.monotonic()) + 0.01
+
+
+def _collect(worker: _Worker, ready: list, limits: Limits) -> tuple[int, Any, bool] | None:
+    """(index, result, replace the worker) when the worker's task has ended one way or another."""
+    index = worker.task
+    assert index is not None
+    if worker.conn in ready:
+        try:
+            got, value, error = worker.conn.recv()
+            return got, (Crash(error) if error else value), error is not None and "memory" in error
+        except (EOFError, OSError):
+            pass  # it died while sending: reported below
+    if worker.conn in ready or worker.process.sentinel in ready or not worker.process.is_alive():
+        worker.process.join(timeout=1)
+        code = worker.process.exitcode
+        signal_note = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return index, Crash(f"the worker died ({signal_note})"), True
+    if limits.seconds and time.monotonic() - worker.started > limits.seconds:
+        return index, Crash(f"took longer than the {limits.seconds:.0f} s limit"), True
+    return None
