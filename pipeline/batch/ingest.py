@@ -209,11 +209,18 @@ def _crashed(raw_path: str, source_uri: str, crash: Crash) -> ReportResult:
                         issues=[Violation(rule, f"{crash.reason}; the raw bytes are kept at {raw_path}")])
 
 
-def parse_all(tasks: list[tuple[str, str, tuple[str, Region] | None]], processes: int | None = None,
+def parse_all(tasks: Iterable[tuple[str, str, tuple[str, Region] | None]], processes: int | None = None,
               limits: Limits | None = None) -> Iterator[tuple[int, ReportResult]]:
     """(index, result) for each (raw_path, source_uri, registered) task, parsed in worker processes."""
-    for index, value in run_tasks(_parse_file, tasks, processes, limits):
-        raw_path, uri, _registered = tasks[index]
+    seen: list[tuple[str, str, tuple[str, Region] | None]] = []
+
+    def remember() -> Iterator[tuple[str, str, tuple[str, Region] | None]]:
+        for task in tasks:
+            seen.append(task)
+            yield task
+
+    for index, value in run_tasks(_parse_file, remember(), processes, limits):
+        raw_path, uri, _registered = seen[index]
         yield index, _crashed(raw_path, uri, value) if isinstance(value, Crash) else value
 
 
@@ -273,21 +280,37 @@ def ingest_paths(paths: Iterable[str], root: Path, processes: int | None = None,
     try:
         years: set[int] = set()
         tasks: list[tuple[str, str, None]] = []
-        for path in files:
-            data = path.read_bytes()
-            rid = report_id_of(data)
-            if warehouse.has_report(con, rid) not in (None, "failed"):
-                record_document(con, root, data, str(path))  # a new path for known bytes: nothing to parse
-                yield Outcome(str(path), None, rid)
-                continue
-            tasks.append((str(store_raw(root, data)), str(path), None))
+        known: list[Outcome] = []
+        again: list[tuple[Path, bytes]] = []  # the same bytes twice in this batch: parsed once
+
+        def scan() -> Iterator[tuple[str, str, None]]:
+            queued: set[str] = set()
+            for path in files:
+                data = path.read_bytes()
+                rid = report_id_of(data)
+                if rid in queued:
+                    again.append((path, data))
+                elif warehouse.has_report(con, rid) not in (None, "failed"):
+                    record_document(con, root, data, str(path))  # a new path for known bytes: nothing to parse
+                    known.append(Outcome(str(path), None, rid))
+                else:
+                    queued.add(rid)
+                    tasks.append((str(store_raw(root, data)), str(path), None))
+                    yield tasks[-1]
+
+        # scanned first, whole: a worker never waits while the parent hashes and archives its next file
+        ready = list(scan())
+        yield from known
         chunk: list[tuple[ReportResult, str]] = []
-        for index, result in parse_all(tasks, processes, limits):
+        for index, result in parse_all(ready, processes, limits):
             chunk.append((result, tasks[index][0]))
             if len(chunk) >= LOAD_CHUNK:
                 yield from _load_chunk(con, root, chunk, years)
                 chunk = []
         yield from _load_chunk(con, root, chunk, years)
+        for path, data in again:
+            record_document(con, root, data, str(path))
+            yield Outcome(str(path), None, report_id_of(data))
         derive.refresh(con, sorted(years))
         warehouse.publish(con, root)
     finally:
@@ -296,13 +319,26 @@ def ingest_paths(paths: Iterable[str], root: Path, processes: int | None = None,
 
 def _load_chunk(con: duckdb.DuckDBPyConnection, root: Path, chunk: list[tuple[ReportResult, str]],
                 years: set[int]) -> Iterator[Outcome]:
-    """Record each document with the year its parse read, then load the chunk in one transaction."""
+    """The chunk's raw_documents rows (the year its parse read) and its reports, in one transaction."""
+    if not chunk:
+        return
+    pairs = [(r.report_id, r.source_uri) for r, _ in chunk]
+    known = {tuple(row) for row in con.execute(
+        "SELECT DISTINCT sha256, url FROM raw_documents WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
+        [[sha for sha, _ in pairs]]).fetchall()}
+    rows = []
     for result, raw_path in chunk:
         year = result.meta.year if result.meta else None
         error = None if year else next((f"{i.rule}: {i.detail}" for i in result.issues), "no report year")
-        record_document(con, root, Path(raw_path).read_bytes(), result.source_uri, read_year=(year, error))
         if year:
             years.add(year)
-    warehouse.load_reports(con, [r for r, _ in chunk], [path for _, path in chunk])
+        if (result.report_id, result.source_uri) in known:
+            continue
+        known.add((result.report_id, result.source_uri))
+        rows.append({"sha256": result.report_id, "url": result.source_uri, "fetched_at": now(),
+                     "bytes": Path(raw_path).stat().st_size, "format": result.format, "report_year": year,
+                     "raw_path": raw_path, "error": error, "kind": "report"})
+    documents = pd.DataFrame(rows, columns=warehouse.table_columns()["raw_documents"])
+    warehouse.load_reports(con, [r for r, _ in chunk], [path for _, path in chunk], documents)
     for result, _ in chunk:
         yield Outcome(result.source_uri, result, result.report_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.crawl.archive import content_id
 from pipeline.extract import ExtractionError, extract
 from pipeline.extract.sniff import detect_format
-from pipeline.load.facts import ReportResult, count_facts, fact_frames
+from pipeline.load.facts import ReportResult, fact_rows
 from pipeline.load.identity import agency_id_of, agency_key
 from pipeline.parse.describe import Region, ReportMeta, describe, merge_region
 from pipeline.parse.rows import parse_tables
@@ -49,8 +49,8 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
     parsed = parse_tables(doc.text, template)
     issues += parsed.issues
     issues += check({code: (r.row, r.values) for code, r in parsed.readings.items()})
-    frames = fact_frames(parsed, rid, agency_id, meta.year)
-    n = count_facts(frames)
+    rows = fact_rows(parsed)
+    n = sum(len(r) for r in rows.values())
     if n == 0 and not any(i.rule == "table_missing" for i in issues):
         issues.append(Violation("no_numbers", "the tables were found but no number could be read"))
-    return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, n), frames, issues, doc.pages)
+    return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, n), rows, issues, doc.pages)

@@ -91,20 +91,24 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
     `fn` must be importable (a module-level function); workers are forked, so what the parent imported
     before is shared, not loaded again.
     """
-    pending = list(enumerate(tasks))
-    if not pending:
+    queue = enumerate(tasks)  # read lazily: the caller may still be preparing later tasks
+    first = next(queue, None)
+    if first is None:
         return
     limits = limits or Limits()
     ctx = mp.get_context("fork")
-    workers = [_Worker(ctx, fn, limits) for _ in range(min(processes or worker_count(), len(pending)))]
-    queue = iter(pending)
+    workers = [_Worker(ctx, fn, limits) for _ in range(processes or worker_count())]
     done: dict[int, Any] = {}
+    given = 1
     next_out = 0
     try:
-        for worker in workers:
-            _give_next(worker, queue)
-        while next_out < len(pending):
+        workers[0].give(*first)
+        for worker in workers[1:]:
+            given += _give_next(worker, queue)
+        while next_out < given:
             busy = [w for w in workers if w.task is not None]
+            if not busy:
+                break
             timeout = _time_left(busy, limits)
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
             for i, worker in enumerate(workers):
@@ -119,7 +123,7 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
                     worker.stop(kill=True)
                     worker = workers[i] = _Worker(ctx, fn, limits)
                 worker.task = None
-                _give_next(worker, queue)
+                given += _give_next(worker, queue)
             while next_out in done:
                 yield next_out, done.pop(next_out)
                 next_out += 1
@@ -128,10 +132,12 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
             worker.stop(kill=worker.task is not None)
 
 
-def _give_next(worker: _Worker, queue: Iterator[tuple[int, tuple]]) -> None:
+def _give_next(worker: _Worker, queue: Iterator[tuple[int, tuple]]) -> int:
     task = next(queue, None)
-    if task is not None:
-        worker.give(*task)
+    if task is None:
+        return 0
+    worker.give(*task)
+    return 1
 
 
 def _time_left(busy: list[_Worker], limits: Limits) -> float | None:

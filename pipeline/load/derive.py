@@ -92,22 +92,22 @@ def cross_year_issues(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> p
         JOIN applications c ON c.report_id = cur.report_id AND c.stage = 'carried_over' AND c.applicant = 'total'
         JOIN applications p ON p.report_id = prev.report_id AND p.stage = 'carried_forward' AND p.applicant = 'total'
         WHERE cur.year IN ({wanted}) AND c.value <> p.value""").fetchdf()
+    # a report's facts as one fingerprint (count and an order-free hash sum): one scan, no self-join
     facts = " UNION ALL ".join(
-        f"SELECT report_id, '{t}:' || concat_ws('.', {', '.join(dims)}) AS k, CAST(value AS DOUBLE) AS v FROM {t}"
+        f"SELECT report_id, hash('{t}', {', '.join(dims)}, CAST(value AS DOUBLE))::HUGEINT AS h FROM {t}"
         for t, dims in FACT_DIMS.items())
     copied = con.execute(f"""
-        WITH f AS ({facts}),
-        pairs AS (SELECT cur.report_id AS cur_id, prev.report_id AS prev_id, cur.year, prev.year AS prev_year
-                  FROM current_reports cur JOIN current_reports prev
-                  ON prev.agency_id = cur.agency_id AND prev.year = cur.year - 1 WHERE cur.year IN ({wanted})),
-        cmp AS (SELECT p.cur_id, p.year, p.prev_year, count(*) AS n,
-                       count(*) FILTER (WHERE a.v IS NOT DISTINCT FROM b.v) AS same
-                FROM pairs p JOIN f a ON a.report_id = p.cur_id
-                LEFT JOIN f b ON b.report_id = p.prev_id AND b.k = a.k GROUP BY ALL)
-        SELECT cur_id AS report_id, 'cross_year_copied' AS rule,
-               'all ' || n || ' numbers are the same as in the ' || prev_year || ' report' AS detail,
-               'warning' AS severity, year
-        FROM cmp WHERE n > 20 AND n = same""").fetchdf()
+        WITH pairs AS (SELECT cur.report_id AS cur_id, prev.report_id AS prev_id, cur.year, prev.year AS prev_year
+                       FROM current_reports cur JOIN current_reports prev
+                       ON prev.agency_id = cur.agency_id AND prev.year = cur.year - 1 WHERE cur.year IN ({wanted})),
+        wanted_ids AS (SELECT cur_id AS id FROM pairs UNION SELECT prev_id FROM pairs),
+        prints AS (SELECT report_id, count(*) AS n, sum(h) AS h FROM ({facts})
+                   WHERE report_id IN (SELECT id FROM wanted_ids) GROUP BY report_id)
+        SELECT p.cur_id AS report_id, 'cross_year_copied' AS rule,
+               'all ' || a.n || ' numbers are the same as in the ' || p.prev_year || ' report' AS detail,
+               'warning' AS severity, p.year
+        FROM pairs p JOIN prints a ON a.report_id = p.cur_id JOIN prints b ON b.report_id = p.prev_id
+        WHERE a.n > 20 AND a.n = b.n AND a.h = b.h""").fetchdf()
     return pd.concat([carry, copied], ignore_index=True)
 
 
@@ -133,8 +133,7 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
             con.register("cross_issues", issues[warehouse.table_columns()["report_issues"]])
             con.execute("INSERT INTO report_issues SELECT * FROM cross_issues")
             con.unregister("cross_issues")
-        yoy = metrics.yoy_frame(con, affected)
-        warehouse.replace_years_in_transaction(con, "yoy_metrics", affected, yoy)
+        yoy_rows = warehouse.replace_years_from_query(con, "yoy_metrics", affected, metrics.yoy_sql(affected))
         con.execute("DELETE FROM metric_definitions")
         con.register("defs", metrics.definitions_frame())
         con.execute("INSERT INTO metric_definitions SELECT * FROM defs")
@@ -144,4 +143,4 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return {"agencies_unified": unified, "cross_year_issues": len(issues), "yoy_rows": len(yoy), "skipped": 0}
+    return {"agencies_unified": unified, "cross_year_issues": len(issues), "yoy_rows": yoy_rows, "skipped": 0}

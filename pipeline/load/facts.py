@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from pipeline.parse.describe import ReportMeta
@@ -11,10 +12,13 @@ from pipeline.parse.rows import Parsed
 from pipeline.parse.rules import Violation
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
+FactRows = dict[str, list[tuple]]  # fact table -> (dims..., value) per fact, in FACT_DIMS order
+
 
 @dataclass
 class ReportResult:
-    """Everything the warehouse stores about one report."""
+    """Everything the warehouse stores about one report. Its facts travel as plain rows (cheap to send
+    from a worker); `facts` gives them as DataFrames in the SCHEMA.md columns."""
 
     report_id: str
     source_uri: str
@@ -22,32 +26,51 @@ class ReportResult:
     meta: ReportMeta | None
     agency_id: str | None
     status: str
-    facts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    fact_rows: FactRows = field(default_factory=dict)
     issues: list[Violation] = field(default_factory=list)
     pages: int = 0
 
     @property
     def n_facts(self) -> int:
-        return count_facts(self.facts)
+        return sum(len(rows) for rows in self.fact_rows.values())
+
+    @property
+    def facts(self) -> dict[str, pd.DataFrame]:
+        return fact_frames([self])
 
 
-def fact_frames(parsed: Parsed, report_id: str, agency_id: str | None, year: int | None) -> dict[str, pd.DataFrame]:
-    records: dict[str, list[dict]] = {table: [] for table in FACT_TABLES}
+def fact_rows(parsed: Parsed) -> FactRows:
+    rows: FactRows = {table: [] for table in FACT_TABLES}
     for reading in parsed.readings.values():
         row = reading.row
         for column, value in zip(row.columns, reading.values, strict=True):
-            records[row.table].append({**row.dims, **column.dims, "value": value})
+            dims = {**row.dims, **column.dims}
+            rows[row.table].append((*(dims.get(d) for d in FACT_DIMS[row.table]), value))
+    return rows
+
+
+def fact_frames(results: list[ReportResult]) -> dict[str, pd.DataFrame]:
+    """One frame per fact table for all these reports, built once per table (not once per report)."""
     frames = {}
-    for table, rows in records.items():
-        columns = ["report_id", "agency_id", "year", *FACT_DIMS[table], "value"]
-        frame = pd.DataFrame(rows, columns=[*FACT_DIMS[table], "value"])
-        frame.insert(0, "report_id", report_id)
-        frame.insert(1, "agency_id", agency_id)
-        frame.insert(2, "year", year)
-        dtype = "float64" if FACT_TABLES[table] == "DOUBLE" else "int64"
-        frames[table] = frame[columns].astype({"value": dtype, "year": "Int64"})
+    for table, value_type in FACT_TABLES.items():
+        ids, agencies, years, rows = [], [], [], []
+        for r in results:
+            mine = r.fact_rows.get(table) or ()
+            ids += [r.report_id] * len(mine)
+            agencies += [r.agency_id] * len(mine)
+            years += [r.meta.year if r.meta else None] * len(mine)
+            rows += mine
+        dims = FACT_DIMS[table]
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (len(dims) + 1)
+        frames[table] = pd.DataFrame({
+            "report_id": _objects(ids), "agency_id": _objects(agencies), "year": pd.array(years, dtype="Int64"),
+            **{d: _objects(list(columns[i])) for i, d in enumerate(dims)},
+            "value": np.asarray(columns[-1], dtype="float64" if value_type == "DOUBLE" else "int64"),
+        })
     return frames
 
 
-def count_facts(frames: dict[str, pd.DataFrame]) -> int:
-    return sum(len(f) for f in frames.values())
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out

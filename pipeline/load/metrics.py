@@ -112,10 +112,14 @@ def metric_values_sql() -> str:
 
 
 def yoy_frame(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
+    return con.execute(yoy_sql(years)).fetchdf()
+
+
+def yoy_sql(years: list[int]) -> str:
     """yoy_metrics rows for `years`: the prior value is the same body's, same metric, year - 1.
     Needs the view current_reports (`derive.VIEWS`)."""
     wanted = ", ".join(str(int(y)) for y in years) or "NULL"
-    return con.execute(f"""
+    return f"""
         WITH v AS ({metric_values_sql()})
         SELECT cur.agency_id, cur.year, cur.metric, cur.value, prev.value AS prior_value,
                cur.value - prev.value AS change,
@@ -125,7 +129,7 @@ def yoy_frame(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
           ON prev.agency_id = cur.agency_id AND prev.metric = cur.metric AND prev.year = cur.year - 1
         WHERE cur.year IN ({wanted})
         ORDER BY cur.agency_id, cur.metric
-    """).fetchdf()
+    """
 
 
 def catalogue_markdown() -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.load.facts import ReportResult
+from pipeline.load.facts import ReportResult, fact_frames
 from pipeline.load.identity import canonical_name
 from pipeline.parse.rules import INCOMPLETE_RULES, NOTE_RULES
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
@@ -194,10 +194,7 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
         "report_issues": pd.DataFrame(issues, columns=cols["report_issues"]),
         "agencies": pd.DataFrame(list(agencies.values()), columns=cols["agencies"]),
     }
-    for table in FACT_TABLES:
-        parts = [r.facts[table] for r in results if table in r.facts and len(r.facts[table])]
-        frames[table] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols[table])
-    return frames
+    return frames | fact_frames(list(results))
 
 
 def mark_superseded(reports: pd.DataFrame) -> pd.DataFrame:
@@ -246,12 +243,15 @@ def load_report(con: duckdb.DuckDBPyConnection, result: ReportResult, raw_path: 
 
 
 def load_reports(con: duckdb.DuckDBPyConnection, results: Sequence[ReportResult],
-                 raw_paths: Sequence[str | None]) -> None:
+                 raw_paths: Sequence[str | None], documents: pd.DataFrame | None = None) -> None:
     """Replace these versions' rows and supersede older versions of the same agency and year, in one
-    transaction and in bulk; later results supersede earlier ones, as if loaded one by one."""
+    transaction and in bulk; later results supersede earlier ones, as if loaded one by one.
+    `documents`: their raw_documents rows, added in the same transaction."""
     if not results:
         return
     frames = report_frames(results, raw_paths)
+    if documents is not None:
+        frames["raw_documents"] = documents
     ids = [r.report_id for r in results]
     con.execute("BEGIN TRANSACTION")
     try:
@@ -259,14 +259,17 @@ def load_reports(con: duckdb.DuckDBPyConnection, results: Sequence[ReportResult]
             con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
         for table, frame in frames.items():
             _insert(con, table, frame)
-        for result in results:
-            meta = result.meta
-            if result.agency_id and meta and meta.year is not None and result.status != "failed":
-                con.execute(
-                    """UPDATE reports SET superseded_by = ? WHERE agency_id = ? AND year = ? AND report_id <> ?
-                       AND superseded_by IS NULL AND status <> 'failed'""",
-                    [result.report_id, result.agency_id, meta.year, result.report_id],
-                )
+        latest = {(r.agency_id, r.meta.year): r.report_id for r in results  # the last loaded wins
+                  if r.agency_id and r.meta and r.meta.year is not None and r.status != "failed"}
+        if latest:
+            con.execute(
+                """UPDATE reports SET superseded_by = w.report_id
+                   FROM (SELECT unnest(?::VARCHAR[]) AS agency_id, unnest(?::INTEGER[]) AS year,
+                                unnest(?::VARCHAR[]) AS report_id) w
+                   WHERE reports.agency_id = w.agency_id AND reports.year = w.year
+                     AND reports.report_id <> w.report_id AND reports.superseded_by IS NULL
+                     AND reports.status <> 'failed'""",
+                [[a for a, _ in latest], [y for _, y in latest], list(latest.values())])
         changed(con)
         con.execute("COMMIT")
     except Exception:
@@ -308,6 +311,25 @@ def replace_years_in_transaction(con: duckdb.DuckDBPyConnection, table: str, yea
     _insert(con, table, frame)
     changed(con)
     return len(frame)
+
+
+def replace_years_from_query(con: duckdb.DuckDBPyConnection, table: str, years: Sequence[int], query: str) -> int:
+    """`replace_years_in_transaction` for rows a query computes, never leaving DuckDB."""
+    wanted = [int(y) for y in years]
+    columns = ", ".join(table_columns()[table])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE new_{table} AS SELECT {columns} FROM ({query}) "
+                f"WHERE year IN (SELECT unnest(?::INTEGER[]))", [wanted]).fetchall()
+    try:
+        n = con.execute(f"SELECT count(*) FROM new_{table}").fetchall()[0][0]
+        where = "year IN (SELECT unnest(?::INTEGER[]))"
+        if _fingerprint(con, f"SELECT * FROM {table} WHERE {where}", [wanted], table) != \
+                _fingerprint(con, f"SELECT * FROM new_{table}", [], table):
+            con.execute(f"DELETE FROM {table} WHERE {where}", [wanted])
+            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM new_{table}")
+            changed(con)
+        return n
+    finally:
+        con.execute(f"DROP TABLE new_{table}")
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, query: str, params: list, table: str) -> tuple:

@@ -111,10 +111,8 @@ def find_region(text: str, agency: str | None) -> Region:
         clauses.insert(0, agency)
     if not clauses:
         return Region()
-    frame = _cpca().transform(clauses)
     votes: dict[tuple[str | None, str | None, str | None, str | None], int] = {}
-    rows = frame[["省", "市", "区", "adcode"]].itertuples(index=False)
-    for clause, (prov, city, county, adcode) in zip(clauses, rows, strict=True):
+    for clause, (prov, city, county, adcode) in zip(clauses, _gazetteer(clauses), strict=True):
         prov, city, county = (_clean(x) for x in (prov, city, county))
         if city and (len(_short(city)) < 2 or city in _PLACEHOLDER_CITIES):
             city = None  # the gazetteer's placeholder cities (县, 市辖区)
@@ -134,6 +132,21 @@ def find_region(text: str, agency: str | None) -> Region:
         return Region()
     prov, city, county, adcode = max(votes, key=lambda k: (votes[k] + (2 if k[2] else 0) + (1 if k[1] else 0)))
     return Region(prov, city, county, adcode)
+
+
+_GAZETTEER_SEEN: dict[str, tuple] = {}  # clause -> cpca's reading: reports repeat their boilerplate
+
+
+def _gazetteer(clauses: list[str]) -> list[tuple]:
+    """cpca's (province, city, county, adcode) for each clause, each distinct clause read once per process."""
+    new = [c for c in dict.fromkeys(clauses) if c not in _GAZETTEER_SEEN]
+    if new:
+        if len(_GAZETTEER_SEEN) > 200_000:
+            _GAZETTEER_SEEN.clear()
+        frame = _cpca().transform(new)
+        for clause, row in zip(new, frame[["省", "市", "区", "adcode"]].itertuples(index=False), strict=True):
+            _GAZETTEER_SEEN[clause] = tuple(row)
+    return [_GAZETTEER_SEEN[c] for c in clauses]
 
 
 _BODY_AFTER = r"(?:省|市|自治区)?(?:人民政府|政府|党委|人大|省委|市委|区委|县委|办公厅|办公室|[\u4e00-\u9fff]{1,6}?(?<!地)[市区县旗])"

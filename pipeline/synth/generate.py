@@ -7,6 +7,7 @@ checked against the truth. Labels and columns come from `templates`, like the pa
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -438,19 +439,25 @@ SAMPLE_SOURCES = (  # the registry entries of the sample site, one per body
 PER_PAGE = 4  # listing entries per page, so that the sample has pagination
 
 
-def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026)) -> Path:
+def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026),
+                 bodies: Sequence[tuple[Body, str, list[str]]] | None = None, formats: Sequence[str] = FORMATS[:3],
+                 base_url: str = "file:") -> Path:
     """The bundled sample: a small local site per body (paginated listing, report pages, PDF and DOCX
-    attachments, an unrelated notice) and its source registry. Returns the registry's path."""
+    attachments, an unrelated notice) and its source registry. Returns the registry's path.
+
+    `bodies` (body, source id, region) and `formats` make larger sites (benchmarks); `base_url` is what
+    the registry's listing URLs start with (`file:` for the local mirror, or a server's address)."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
-    registry = ["# The bundled sample site: synthetic reports written by pipeline/generate.py", "settings:",
+    registry = ["# The bundled sample site: synthetic reports written by pipeline/synth/generate.py", "settings:",
                 "  delay_seconds: 0", "sources:"]
-    for b, (body, (source_id, region)) in enumerate(zip(SAMPLE_BODIES, SAMPLE_SOURCES, strict=True)):
+    chosen = bodies or [(body, sid, region) for body, (sid, region) in zip(SAMPLE_BODIES, SAMPLE_SOURCES, strict=True)]
+    for b, (body, source_id, region) in enumerate(chosen):
         site = out / source_id
         entries = []
         forward = None
         for y, year in enumerate(years):
-            fmt = FORMATS[(b + y) % 3]  # html pages, pdf and docx attachments in rotation
+            fmt = formats[(b + y) % len(formats)]  # html pages, pdf and docx attachments in rotation
             report = make_report(body, year, rng, carried_over=forward)
             forward = report.values["applications:carried_forward"]
             style = Style(quirks=y % 2 == 1, rng=random.Random(seed + y))
@@ -467,7 +474,7 @@ def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026)) -> 
         entries.insert(2, (f"关于做好{years[-1]}年政务公开工作的通知", f"{years[-1]}/notice.html", f"{years[-1]}-03-01"))
         _write_listing(site, entries[::-1])
         registry += [f"  - id: {source_id}", f"    name: {body.name}", f"    region: [{', '.join(region)}]",
-                     "    level: county", f"    listing_urls: [file:{source_id}/index.html]"]
+                     "    level: county", f"    listing_urls: [{base_url}{source_id}/index.html]"]
     path = out / "sources.yaml"
     path.write_text("\n".join(registry) + "\n", encoding="utf-8")
     return path
