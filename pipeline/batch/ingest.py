@@ -20,8 +20,6 @@ from pipeline.batch.cache import ParseCache
 from pipeline.batch.report import process_report, report_id_of
 from pipeline.batch.workers import Crash, Limits, run_tasks
 from pipeline.crawl.archive import store_raw as archive_bytes
-from pipeline.crawl.crawler import crawl
-from pipeline.crawl.registry import load_registry
 from pipeline.extract import ExtractionError, extract
 from pipeline.extract.sniff import detect_format
 from pipeline.load import derive, warehouse
@@ -179,6 +177,9 @@ def is_registry(source: str) -> bool:
 def gather(con: duckdb.DuckDBPyConnection, root: Path, sources: Iterable[str], years: set[int] | None,
            progress: Progress | None = None) -> dict[str, object]:
     """Bring every source's documents into the raw archive: crawl registries, register files and folders."""
+    from pipeline.crawl.crawler import crawl  # only a crawl needs HTTP: `gongkai ingest` starts without it
+    from pipeline.crawl.registry import load_registry
+
     files = [s for s in sources if not is_registry(s)]
     out: dict[str, object] = {"files": len(register_files(con, root, files, progress)) if files else 0}
     for registry in (s for s in sources if is_registry(s)):

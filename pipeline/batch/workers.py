@@ -95,6 +95,11 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
     first = next(queue, None)
     if first is None:
         return
+    if mp.current_process().daemon:
+        # inside a daemonic process (a celery prefork child) no children may be started: run here,
+        # each task's exceptions still its own (time and memory are then the host process's limits)
+        yield from _inline(fn, first, queue)
+        return
     limits = limits or Limits()
     ctx = mp.get_context("fork")
     workers = [_Worker(ctx, fn, limits) for _ in range(processes or worker_count())]
@@ -130,6 +135,14 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
     finally:
         for worker in workers:
             worker.stop(kill=worker.task is not None)
+
+
+def _inline(fn: Callable[..., Any], first: tuple[int, tuple], queue: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, Any]]:
+    for index, args in (first, *queue):
+        try:
+            yield index, fn(*args)
+        except Exception as exc:  # noqa: BLE001
+            yield index, Crash(f"{type(exc).__name__}: {exc}")
 
 
 def _give_next(worker: _Worker, queue: Iterator[tuple[int, tuple]]) -> int:

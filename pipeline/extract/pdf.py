@@ -17,6 +17,7 @@ import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils import extract_text
 from pdfplumber.utils.exceptions import PdfminerException
+from pdfplumber.utils.text import LIGATURES
 
 from pipeline.extract import pdfium
 from pipeline.extract.model import PAGE_NUMBER, Document, ExtractionError, row_line
@@ -169,9 +170,19 @@ def _cell_texts(rows: list, chars: list[dict]) -> list[list[str | None]]:
                 continue
             cx0, ctop, cx1, cbottom = cell
             picked = in_row[(rh >= cx0) & (rh < cx1) & (rv >= ctop) & (rv < cbottom)]
-            texts.append(extract_text([chars[i] for i in picked]) if len(picked) else "")
+            texts.append(_text_of([chars[i] for i in picked]) if len(picked) else "")
         out.append(texts)
     return out
+
+
+def _text_of(chars: list[dict]) -> str:
+    """pdfplumber's `extract_text`; a cell of one plain character (most cells: a lone 0) without the
+    word-clustering machinery, which gives that character back as it is."""
+    if len(chars) == 1:
+        text = chars[0]["text"]
+        if len(text) == 1 and not text.isspace() and text not in LIGATURES:
+            return text
+    return extract_text(chars)
 
 
 _NUMERIC = re.compile(r"^[-+]?\d[\d,.]*\s*(万元|元)?$")
