@@ -1,0 +1,47 @@
+"""The pdfium fast path against pdfplumber, the reference: the same text, so the same numbers, on the
+corpus PDFs and on synthetic PDFs of every layout; and the pages it leaves to pdfplumber say why."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import CORPUS
+
+from pipeline.extract.pdf import extract_pdf
+from pipeline.parse.describe import describe
+from pipeline.synth.generate import SAMPLE_BODIES, Style, make_report, render_pdf
+
+STYLES = {"ruled": Style(), "quirks": Style(quirks=True, rng=random.Random(3)), "borderless": Style(borderless=True)}
+CASES = [(year, style) for year in (2019, 2020, 2021, 2023, 2025) for style in STYLES]
+
+
+def _synthetic(year: int, style: str, seed: int = 0) -> bytes:
+    return render_pdf(make_report(SAMPLE_BODIES[year % 3], year, random.Random(seed * 100 + year)), STYLES[style])
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("raw/*.pdf")), ids=lambda p: p.name)
+def test_corpus_pdfs_read_the_same_by_both_paths(path):
+    data = path.read_bytes()
+    fast, reference = extract_pdf(data, "pdfium"), extract_pdf(data, "pdfplumber")
+    # the same text and pages, and the same description of the report: so the same numbers. (The titles
+    # themselves may differ: pdfium decodes a UTF-16 Title that pdfminer leaves as bytes.)
+    assert (fast.text, fast.pages) == (reference.text, reference.pages)
+    assert describe(fast.text, fast.title) == describe(reference.text, reference.title)
+    assert not fast.notes, "every page of a real report should be read by the fast path"
+
+
+@pytest.mark.parametrize(("year", "style"), CASES)
+def test_synthetic_pdfs_read_the_same_by_both_paths(year, style):
+    data = _synthetic(year, style)
+    fast, reference = extract_pdf(data, "pdfium"), extract_pdf(data, "pdfplumber")
+    assert (fast.text, fast.title, fast.pages) == (reference.text, reference.title, reference.pages)
+    assert not fast.notes
+
+
+def test_a_font_the_file_only_names_is_left_to_pdfplumber_with_the_reason():
+    report = make_report(SAMPLE_BODIES[0], 2022, random.Random(1))
+    data = render_pdf(report, Style(embedded_font=False))
+    doc = extract_pdf(data)
+    assert doc.notes and all("read by pdfplumber: font STSong-Light" in n for n in doc.notes)
+    assert doc.text == extract_pdf(data, "pdfplumber").text
