@@ -84,19 +84,15 @@ def report_year_of(data: bytes) -> tuple[int | None, str | None]:
 
 
 def record_document(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, url: str, *,
-                    year_hint: int | None = None, kind: str = "report",
-                    read_year: tuple[int | None, str | None] | None = None, **extra: object) -> dict:
+                    year_hint: int | None = None, kind: str = "report", **extra: object) -> dict:
     """Archive the bytes and add one raw_documents row per new (sha256, url); return the row.
 
     `extra` fills the other raw_documents columns (source_id, http_status, referer, link_title, ...).
-    The report year is the document's own when it prints one (`read_year`, when the caller parsed it
-    already), else `year_hint` (its link's title).
+    The report year is the document's own when it prints one, else `year_hint` (its link's title).
     """
     raw = store_raw(root, data)
     sha = report_id_of(data)
     known = warehouse.one(con, "SELECT report_year, error FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha])
-    if known is None and read_year is not None:
-        known = read_year
     year, error = known if known else (report_year_of(data) if kind == "report" else (year_hint, None))
     if year is None and year_hint is not None:
         year, error = year_hint, None
@@ -225,10 +221,6 @@ def parse_all(tasks: Iterable[tuple[str, str, tuple[str, Region] | None]], proce
         yield index, _crashed(raw_path, uri, value) if isinstance(value, Crash) else value
 
 
-def _cached(cache: ParseCache | None, key: str) -> ReportResult | None:
-    return cache.get(key) if cache is not None else None
-
-
 def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | None = None,
                cache: ParseCache | None = None, processes: int | None = None) -> dict[str, pd.DataFrame]:
     """Every registered document of a report year, parsed: the year's rows for every table.
@@ -248,7 +240,7 @@ def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | N
             registered = (source_name or "", registered_region(source_region.split("/"), level or "county"))
         key = ParseCache.key(sha, url, registered)
         keys.append(key)
-        results[i] = _cached(cache, key)
+        results[i] = cache.get(key) if cache is not None else None
         if results[i] is None:
             tasks.append((raw_path, url, registered))
             where.append(i)

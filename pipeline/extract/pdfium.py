@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -41,14 +41,8 @@ class PdfiumPage(Page):
         self.initial_doctop = 0
         self.rotation = 0
         self.mediabox = self.cropbox = self.bbox = (0, 0, width, height)
-        self._objects = objects
-        from functools import lru_cache
-
+        self._objects = objects  # what Page.objects returns once set (it would parse pdfminer's layout otherwise)
         self.get_textmap = lru_cache()(self._get_textmap)
-
-    @cached_property
-    def objects(self) -> dict[str, list[dict]]:  # type: ignore[override]
-        return self._objects
 
 
 def open_document(data: bytes) -> pdfium.PdfDocument:
@@ -149,11 +143,6 @@ def _not_embedded(font, seen: set[int]) -> str | None:
         return None
     name = _base_font_name(font)
     return None if name.split(",")[0].split("-")[0] in _STANDARD_FONTS else name
-
-
-def _font_name(text_object) -> str:
-    font = raw.FPDFTextObj_GetFont(text_object)
-    return _base_font_name(font) if font else ""
 
 
 def _base_font_name(font) -> str:

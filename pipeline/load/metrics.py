@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
 BOTH = ("2019", "2021")
@@ -109,10 +108,6 @@ def metric_values_sql() -> str:
         parts.append(f"SELECT r.agency_id, r.year, r.template, '{m.code}' AS metric, CAST(v.value AS DOUBLE) AS value "
                      f"FROM ({m.sql}) v JOIN current_reports r USING (report_id) WHERE r.template IN ({templates})")
     return "\nUNION ALL\n".join(parts)
-
-
-def yoy_frame(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
-    return con.execute(yoy_sql(years)).fetchdf()
 
 
 def yoy_sql(years: list[int]) -> str:

@@ -238,10 +238,6 @@ def has_report(con: duckdb.DuckDBPyConnection, report_id: str) -> str | None:
     return row[0][0] if row else None
 
 
-def load_report(con: duckdb.DuckDBPyConnection, result: ReportResult, raw_path: str | None) -> None:
-    load_reports(con, [result], [raw_path])
-
-
 def load_reports(con: duckdb.DuckDBPyConnection, results: Sequence[ReportResult],
                  raw_paths: Sequence[str | None], documents: pd.DataFrame | None = None) -> None:
     """Replace these versions' rows and supersede older versions of the same agency and year, in one
