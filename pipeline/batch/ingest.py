@@ -24,7 +24,7 @@ from pipeline.extract import ExtractionError, extract
 from pipeline.extract.sniff import detect_format
 from pipeline.load import derive, warehouse
 from pipeline.load.facts import ReportResult
-from pipeline.parse.describe import Region, describe, registered_region
+from pipeline.parse.describe import Region, describe, registered_region, warm_parsers
 from pipeline.parse.rules import Violation
 
 DEFAULT_DATA_DIR = "data"
@@ -216,7 +216,7 @@ def parse_all(tasks: Iterable[tuple[str, str, tuple[str, Region] | None]], proce
             seen.append(task)
             yield task
 
-    for index, value in run_tasks(_parse_file, remember(), processes, limits):
+    for index, value in run_tasks(_parse_file, remember(), processes, limits, warm=warm_parsers):
         raw_path, uri, _registered = seen[index]
         yield index, _crashed(raw_path, uri, value) if isinstance(value, Crash) else value
 
@@ -244,7 +244,7 @@ def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | N
         if results[i] is None:
             tasks.append((raw_path, url, registered))
             where.append(i)
-    for n, (index, result) in enumerate(parse_all(tasks, processes), 1):
+    for n, (index, result) in enumerate(parse_all(tasks, processes) if tasks else (), 1):
         results[where[index]] = result
         if cache is not None:
             cache.put(keys[where[index]], result)
@@ -262,7 +262,8 @@ def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | N
     return frames
 
 
-LOAD_CHUNK = 64  # reports per load transaction: bulk inserts, and a crash loses at most one chunk's work
+SCAN_CHUNK = 256  # files read and looked up together before parsing
+LOAD_CHUNK = 256  # reports per load transaction: bulk inserts, and a crash loses at most one chunk's work
 
 
 def ingest_paths(paths: Iterable[str], root: Path, processes: int | None = None,
@@ -278,29 +279,30 @@ def ingest_paths(paths: Iterable[str], root: Path, processes: int | None = None,
 
         def scan() -> Iterator[tuple[str, str, None]]:
             queued: set[str] = set()
-            for path in files:
-                data = path.read_bytes()
-                rid = report_id_of(data)
-                if rid in queued:
-                    again.append((path, data))
-                elif warehouse.has_report(con, rid) not in (None, "failed"):
-                    record_document(con, root, data, str(path))  # a new path for known bytes: nothing to parse
-                    known.append(Outcome(str(path), None, rid))
-                else:
-                    queued.add(rid)
-                    tasks.append((str(store_raw(root, data)), str(path), None))
-                    yield tasks[-1]
+            for start in range(0, len(files), SCAN_CHUNK):  # one status query per chunk, not per file
+                read = [(path, path.read_bytes()) for path in files[start:start + SCAN_CHUNK]]
+                ids = [report_id_of(data) for _, data in read]
+                stored = warehouse.report_statuses(con, ids)
+                for (path, data), rid in zip(read, ids, strict=True):
+                    if rid in queued:
+                        again.append((path, data))
+                    elif stored.get(rid) not in (None, "failed"):
+                        record_document(con, root, data, str(path))  # a new path for known bytes: nothing to parse
+                        known.append(Outcome(str(path), None, rid))
+                    else:
+                        queued.add(rid)
+                        tasks.append((str(store_raw(root, data)), str(path), None))
+                        yield tasks[-1]
 
-        # scanned first, whole: a worker never waits while the parent hashes and archives its next file
-        ready = list(scan())
-        yield from known
+        # scanned lazily: the workers warm up (the gazetteer) while the parent reads the first files
         chunk: list[tuple[ReportResult, str]] = []
-        for index, result in parse_all(ready, processes, limits):
+        for index, result in parse_all(scan(), processes, limits):
             chunk.append((result, tasks[index][0]))
             if len(chunk) >= LOAD_CHUNK:
                 yield from _load_chunk(con, root, chunk, years)
                 chunk = []
         yield from _load_chunk(con, root, chunk, years)
+        yield from known
         for path, data in again:
             record_document(con, root, data, str(path))
             yield Outcome(str(path), None, report_id_of(data))

@@ -37,9 +37,15 @@ def worker_count() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def _serve(fn: Callable[..., Any], conn: Connection, memory_bytes: int | None) -> None:
+def _serve(fn: Callable[..., Any], conn: Connection, memory_bytes: int | None,
+           warm: Callable[[], None] | None) -> None:
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    if warm is not None:
+        try:
+            warm()  # while the parent still prepares the first tasks
+        except Exception:  # noqa: BLE001  (a task that needs it will say why)
+            pass
     while True:
         try:
             task = conn.recv()
@@ -57,9 +63,10 @@ def _serve(fn: Callable[..., Any], conn: Connection, memory_bytes: int | None) -
 
 
 class _Worker:
-    def __init__(self, ctx: mp.context.BaseContext, fn: Callable[..., Any], limits: Limits) -> None:
+    def __init__(self, ctx: mp.context.BaseContext, fn: Callable[..., Any], limits: Limits,
+                 warm: Callable[[], None] | None = None) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(fn, child, limits.memory_bytes), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(fn, child, limits.memory_bytes, warm), daemon=True)
         self.process.start()
         child.close()
         self.task: int | None = None
@@ -85,24 +92,27 @@ class _Worker:
 
 
 def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | None = None,
-              limits: Limits | None = None) -> Iterator[tuple[int, Any]]:
+              limits: Limits | None = None, warm: Callable[[], None] | None = None) -> Iterator[tuple[int, Any]]:
     """(index, fn(*task) or Crash) for every task, in the tasks' order.
 
     `fn` must be importable (a module-level function); workers are forked, so what the parent imported
-    before is shared, not loaded again.
+    before is shared, not loaded again. `warm` runs once in each new worker, before its first task,
+    while the caller may still be preparing the tasks (read lazily).
     """
-    queue = enumerate(tasks)  # read lazily: the caller may still be preparing later tasks
-    first = next(queue, None)
-    if first is None:
-        return
     if mp.current_process().daemon:
         # inside a daemonic process (a celery prefork child) no children may be started: run here,
         # each task's exceptions still its own (time and memory are then the host process's limits)
-        yield from _inline(fn, first, queue)
+        yield from _inline(fn, enumerate(tasks))
         return
     limits = limits or Limits()
     ctx = mp.get_context("fork")
-    workers = [_Worker(ctx, fn, limits) for _ in range(processes or worker_count())]
+    workers = [_Worker(ctx, fn, limits, warm) for _ in range(processes or worker_count())]
+    queue = enumerate(tasks)
+    first = next(queue, None)
+    if first is None:  # nothing came: the workers may still be warming up, nothing of theirs to keep
+        for worker in workers:
+            worker.stop(kill=True)
+        return
     done: dict[int, Any] = {}
     given = 1
     next_out = 0
@@ -126,7 +136,7 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
                 done[index] = value
                 if replace:
                     worker.stop(kill=True)
-                    worker = workers[i] = _Worker(ctx, fn, limits)
+                    worker = workers[i] = _Worker(ctx, fn, limits, warm)
                 worker.task = None
                 given += _give_next(worker, queue)
             while next_out in done:
@@ -137,8 +147,8 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
             worker.stop(kill=worker.task is not None)
 
 
-def _inline(fn: Callable[..., Any], first: tuple[int, tuple], queue: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, Any]]:
-    for index, args in (first, *queue):
+def _inline(fn: Callable[..., Any], queue: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, Any]]:
+    for index, args in queue:
         try:
             yield index, fn(*args)
         except Exception as exc:  # noqa: BLE001

@@ -232,10 +232,11 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
         changed(con)
 
 
-def has_report(con: duckdb.DuckDBPyConnection, report_id: str) -> str | None:
-    """The stored status of this exact version, or None."""
-    row = con.execute("SELECT status FROM reports WHERE report_id = ?", [report_id]).fetchall()
-    return row[0][0] if row else None
+def report_statuses(con: duckdb.DuckDBPyConnection, report_ids: Sequence[str]) -> dict[str, str]:
+    """The stored status of each of these versions that is stored."""
+    rows = con.execute("SELECT report_id, status FROM reports WHERE report_id IN (SELECT unnest(?::VARCHAR[]))",
+                       [list(report_ids)]).fetchall()
+    return dict(rows)
 
 
 def load_reports(con: duckdb.DuckDBPyConnection, results: Sequence[ReportResult],
@@ -251,8 +252,9 @@ def load_reports(con: duckdb.DuckDBPyConnection, results: Sequence[ReportResult]
     ids = [r.report_id for r in results]
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in ("reports", "report_issues", *FACT_TABLES):
-            con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+        stored = list(report_statuses(con, ids))  # a new version has no rows to replace: no table scans
+        for table in ("reports", "report_issues", *FACT_TABLES) if stored else ():
+            con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [stored])
         for table, frame in frames.items():
             _insert(con, table, frame)
         latest = {(r.agency_id, r.meta.year): r.report_id for r in results  # the last loaded wins

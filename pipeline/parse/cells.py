@@ -12,6 +12,7 @@ import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.parse.templates import SumRule
 from pipeline.text.norm import BLANK_MARK
@@ -68,7 +69,7 @@ def tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
                 continue
             line_cells = []
             for chunk in cell.split():
-                line_cells += _chunk_cells(chunk, glued_left and first and segment[:1] == chunk[:1])
+                line_cells += _chunk_cells(chunk, bool(glued_left and first and segment[:1] == chunk[:1]))
                 first = False
             if not grid and all(c.value is None for c in line_cells):
                 # outside a grid, 无 on a line without numbers is a character of a label ((四)无法提供
@@ -81,9 +82,10 @@ def tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
 _LEADING_NUMBER = re.compile(r"[-+]?\d")
 
 
-def _chunk_cells(chunk: str, glued_left: bool = False) -> list[Cell]:
+@lru_cache(maxsize=65536)  # reports repeat the same chunks (0, 1, 无) thousands of times; Cells are frozen
+def _chunk_cells(chunk: str, glued_left: bool = False) -> tuple[Cell, ...]:
     if chunk in PLACEHOLDERS or set(chunk) <= {"—", "-", "―", "─"}:
-        return [Cell(None, chunk)]
+        return (Cell(None, chunk),)
     out = []
     pos = 0
     while True:
@@ -114,7 +116,7 @@ def _chunk_cells(chunk: str, glued_left: bool = False) -> list[Cell]:
                  or pos < len(chunk) or len(raw) < m.end() - m.start())
         splittable = plain.isdigit() and len(plain) > 1 and (glued or plain.startswith("0"))
         out.append(Cell(_as_number(raw), raw, splittable, unit, note))
-    return out
+    return tuple(out)
 
 
 def _starts_cell(chunk: str, start: int) -> bool:

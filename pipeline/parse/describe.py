@@ -134,6 +134,11 @@ def find_region(text: str, agency: str | None) -> Region:
     return Region(prov, city, county, adcode)
 
 
+def warm_parsers() -> None:
+    """Load what the first report would otherwise wait for (the gazetteer): for a worker before its first task."""
+    _gazetteer(["福建省福州市鼓楼区人民政府"])
+
+
 _GAZETTEER_SEEN: dict[str, tuple] = {}  # clause -> cpca's reading: reports repeat their boilerplate
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # NFKC folds full-width digits and brackets and the Kangxi radicals (⽂ -> 文); these it leaves alone.
 _EXTRA = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\u00a0": " ", "\u3000": " ", "\u2014": "—"})
@@ -12,14 +13,35 @@ _WS = re.compile(r"\s+")
 BLANK_MARK = "\u2205"  # written by the grid extractors for a real, empty cell (not a merged one)
 
 
+_SHORT = 64  # cells and labels repeat across rows and reports: short strings are normalised once per process
+
+
 def normalise(text: str) -> str:
+    return _normalise_short(text) if len(text) <= _SHORT else _normalise(text)
+
+
+def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return _INVISIBLE.sub("", text.translate(_EXTRA))
 
 
+_normalise_short = lru_cache(maxsize=1 << 16)(_normalise)
+
+
 def compact(text: str) -> str:
     """Normalised text without white space or empty-cell marks: the form in which labels are compared."""
+    return _compact_short(text) if len(text) <= _SHORT else _compact(text)
+
+
+def _compact(text: str) -> str:
     return _WS.sub("", normalise(text)).replace(BLANK_MARK, "")
+
+
+_compact_short = lru_cache(maxsize=1 << 16)(_compact)
+
+
+_KEPT = re.compile(f"[^\\s{BLANK_MARK}]")
+_DROPPED = re.compile(f"[\\s{BLANK_MARK}]+")
 
 
 class CompactIndex:
@@ -27,14 +49,9 @@ class CompactIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        chars: list[str] = []
-        positions: list[int] = []
-        for i, ch in enumerate(text):
-            if not ch.isspace() and ch != BLANK_MARK:  # empty cells are layout, not part of a label
-                chars.append(ch)
-                positions.append(i)
-        self.compact = "".join(chars)
-        self._pos = positions
+        # empty cells are layout, not part of a label; one regex pass keeps this off the profile
+        self._pos = [m.start() for m in _KEPT.finditer(text)]
+        self.compact = _DROPPED.sub("", text)
 
     def to_original(self, compact_pos: int) -> int:
         if compact_pos >= len(self._pos):
