@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import duckdb
+
 from pipeline.batch.ingest import data_dir, ingest_paths
 from pipeline.load import warehouse
 from pipeline.parse.reportyears import parse_years
@@ -50,9 +52,16 @@ def _open_published(args: argparse.Namespace):
 
 
 def _sql(args: argparse.Namespace) -> int:
-    con = _open_published(args)
+    try:
+        con = warehouse.connect_query_only(data_dir(args.data_dir) / warehouse.WAREHOUSE_FILE)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from exc
     try:
         frame = con.execute(args.query).fetchdf()
+    except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
+        print(f"error: the warehouse is read-only to `gongkai sql` (queries only: no changes, files, "
+              f"ATTACH, extensions or settings): {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # duckdb's errors say what is wrong with the query
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -80,6 +80,19 @@ def _ddl() -> list[str]:
     return statements
 
 
+# An analyst's query may read the warehouse and nothing else: no files written or read (COPY ... TO,
+# read_csv), no other databases (ATTACH), no extensions (INSTALL / LOAD), no settings changed (SET).
+QUERY_ONLY = {"enable_external_access": False, "autoinstall_known_extensions": False,
+              "autoload_known_extensions": False, "lock_configuration": True}
+
+
+def connect_query_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """The published warehouse, read-only and sandboxed for an analyst's SQL (`gongkai sql`)."""
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `gongkai ingest` or `gongkai run` first")
+    return duckdb.connect(str(path), read_only=True, config=dict(QUERY_ONLY))
+
+
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if read_only:
         if not path.exists():
