@@ -22,16 +22,13 @@ def raw_documents(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.Mat
     raw_documents: registries (YAML) are crawled, files and folders registered."""
     root, years = gongkai.root, run_years(context)
     sources = gongkai.sources or [str(write_sample(root / "sample"))]
-    con = warehouse.connect_build(root)
-    try:
+    with warehouse.build_session(root) as con:
         gathered = gather(con, root, sources, set(years), progress=lambda m: gongkai.say(context, m))
         per_year = dict(con.execute(
             f"""SELECT report_year, count(DISTINCT sha256) FROM raw_documents WHERE kind = 'report'
                 AND report_year IN ({','.join(map(str, years))}) GROUP BY 1 ORDER BY 1""").fetchall())
         failures = con.execute("SELECT url, error FROM raw_documents WHERE sha256 IS NULL ORDER BY fetched_at DESC "
                                "LIMIT 50").fetchdf()
-    finally:
-        con.close()
     crawls = {k: v for k, v in gathered.items() if isinstance(v, CrawlSummary)}
     gongkai.say(context, f"documents per year: {per_year}")
     return dg.MaterializeResult(metadata={

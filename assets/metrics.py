@@ -15,13 +15,10 @@ from pipeline.load import derive, warehouse
 def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.MaterializeResult:
     """Each body's metrics against its own previous year; then the warehouse is published."""
     root, years = gongkai.root, run_years(context)
-    con = warehouse.connect_build(root)
-    try:
+    with warehouse.build_session(root) as con:
         derived = derive.refresh(con, years)
         published = warehouse.publish(con, root)
         movers = _biggest_changes(con, years)
-    finally:
-        con.close()
     gongkai.say(context, f"{derived['yoy_rows']} metric rows; published {published}")
     return dg.MaterializeResult(metadata={
         "rows": derived["yoy_rows"], "cross_year_issues": derived["cross_year_issues"],

@@ -9,6 +9,7 @@ from dagster._core.instance.ref import InstanceRef
 from assets.definitions import defs
 from assets.partitions import YEARS
 from assets.resources import Gongkai
+from pipeline.load.lock import writer_lock
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
@@ -39,10 +40,11 @@ def materialize_years(years: list[int], root: Path, sources: list[str], progress
     # the progress lines are the display; Dagster's own log stays in the instance (and `dagster dev`)
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING" if progress else "INFO"}}}}
     kwargs = {"resources": resources, "tags": tags, "raise_on_error": False, "run_config": quiet}
-    if instance is not None:
-        return dg.materialize(assets, instance=instance, **kwargs)
-    with instance_at(root) as inst:
-        return dg.materialize(assets, instance=inst, **kwargs)
+    with writer_lock(root):  # the whole run is one writer: an ingest meanwhile waits for its end
+        if instance is not None:
+            return dg.materialize(assets, instance=instance, **kwargs)
+        with instance_at(root) as inst:
+            return dg.materialize(assets, instance=inst, **kwargs)
 
 
 def failures(result: dg.ExecuteInProcessResult) -> list[str]:

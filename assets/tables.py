@@ -24,8 +24,7 @@ def reports(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.Materiali
     """reports, report_issues and agencies for the run's years."""
     root, years = gongkai.root, run_years(context)
     frames = {t: staging.read_stage(root, years, t) for t in ("reports", "report_issues", "agencies")}
-    con = warehouse.connect_build(root)
-    try:
+    with warehouse.build_session(root) as con:
         counts = warehouse.replace_years(con, ("reports", "report_issues", "agencies"), years, frames)
         results = [check_result(checks.one_current_version(con, years), "reports"),
                    check_result(checks.failed_reports(con, years), "reports", blocking_severity=False),
@@ -33,8 +32,6 @@ def reports(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.Materiali
                      for rule in checks.CONSISTENCY_RULES)]
         by_status = dict(con.execute(
             f"SELECT status, count(*) FROM reports WHERE year IN ({','.join(map(str, years))}) GROUP BY 1").fetchall())
-    finally:
-        con.close()
     gongkai.say(context, f"loaded {counts['reports']} reports for {years}: {by_status}")
     return dg.MaterializeResult(metadata={"rows": dg.MetadataValue.json(counts),
                                           "reports_by_status": dg.MetadataValue.json(by_status)},
@@ -49,12 +46,9 @@ def fact_asset(table: str) -> dg.AssetsDefinition:
     def load(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.MaterializeResult:
         root, years = gongkai.root, run_years(context)
         frame = staging.read_stage(root, years, table)
-        con = warehouse.connect_build(root)
-        try:
+        with warehouse.build_session(root) as con:
             counts = warehouse.replace_years(con, (table,), years, {table: frame})
             outcome = checks.facts_reference_reports(con, table, years)
-        finally:
-            con.close()
         gongkai.say(context, f"{counts[table]} rows for {years}")
         preview = frame.head(10).drop(columns=["report_id", "agency_id"]) if len(frame) else frame
         return dg.MaterializeResult(

@@ -12,6 +12,7 @@ import duckdb
 
 from pipeline.batch.ingest import data_dir, ingest_paths
 from pipeline.load import warehouse
+from pipeline.load.lock import LockTimeout
 from pipeline.parse.reportyears import parse_years
 
 
@@ -99,12 +100,9 @@ def _crawl(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     years = set(parse_years(args.years))
-    con = warehouse.connect_build(root)
-    try:
+    with warehouse.build_session(root) as con:
         summary = crawl(registry, WarehouseSink(con, root), years, progress=lambda m: print(f"  {m}", flush=True))
         warehouse.publish(con, root)
-    finally:
-        con.close()
     print(f"crawl: {len(registry.sources)} sources, {summary.listing_pages} listing pages, {summary.reports_found} "
           f"report links, {summary.documents_new} new documents, {summary.unchanged} unchanged, "
           f"{len(summary.failures)} failures, {summary.requests} requests")
@@ -225,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
+    except LockTimeout as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     except FileNotFoundError as exc:  # a path given on the command line that is not there
         print(f"error: {exc}", file=sys.stderr)
         return 2

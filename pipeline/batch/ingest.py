@@ -270,8 +270,7 @@ def ingest_paths(paths: Iterable[str], root: Path, processes: int | None = None,
                  limits: Limits | None = None) -> Iterator[Outcome]:
     """Parse files in worker processes, load them in bulk into the build warehouse, then publish it."""
     files = list(iter_files(paths))
-    con = warehouse.connect_build(root)
-    try:
+    with warehouse.build_session(root) as con:
         years: set[int] = set()
         tasks: list[tuple[str, str, None]] = []
         known: list[Outcome] = []
@@ -308,8 +307,6 @@ def ingest_paths(paths: Iterable[str], root: Path, processes: int | None = None,
             yield Outcome(str(path), None, report_id_of(data))
         derive.refresh(con, sorted(years))
         warehouse.publish(con, root)
-    finally:
-        con.close()
 
 
 def _load_chunk(con: duckdb.DuckDBPyConnection, root: Path, chunk: list[tuple[ReportResult, str]],

@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -22,6 +23,7 @@ import pandas as pd
 
 from pipeline.load.facts import ReportResult, fact_frames
 from pipeline.load.identity import canonical_name
+from pipeline.load.lock import writer_lock
 from pipeline.parse.rules import INCOMPLETE_RULES, NOTE_RULES
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
@@ -141,7 +143,20 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def connect_build(root: Path) -> duckdb.DuckDBPyConnection:
+    """The build warehouse, unguarded: for tools that own `root` alone (benchmarks, tests); writers use
+    `build_session`."""
     return connect(root / BUILD_FILE)
+
+
+@contextmanager
+def build_session(root: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The build warehouse, written by one writer at a time (`pipeline.load.lock`)."""
+    with writer_lock(root):
+        con = connect(root / BUILD_FILE)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def publish(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
