@@ -123,6 +123,7 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
         link_parents(con)
         if years is None:
             years = [y for (y,) in con.execute("SELECT DISTINCT year FROM reports WHERE year IS NOT NULL").fetchall()]
+        years = sorted({int(y) for y in years} | warehouse.stale_years(con))
         affected = sorted({int(y) for y in years} | {int(y) + 1 for y in years})  # next year's comparisons change
         for name, sql in VIEWS.items():
             con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
@@ -139,6 +140,7 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
         con.execute("INSERT INTO metric_definitions SELECT * FROM defs")
         con.unregister("defs")
         warehouse.mark_derived(con)
+        con.execute("DELETE FROM build.stale_years")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -107,6 +107,7 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     _add_new_columns(con)
     con.execute("CREATE SCHEMA IF NOT EXISTS build")
     con.execute("CREATE TABLE IF NOT EXISTS build.state (generation BIGINT, derived BIGINT, published BIGINT)")
+    con.execute("CREATE TABLE IF NOT EXISTS build.stale_years (year INTEGER)")
     if not con.execute("SELECT count(*) FROM build.state").fetchall()[0][0]:
         con.execute("INSERT INTO build.state VALUES (1, 0, 0)")
     return con
@@ -119,9 +120,18 @@ def one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ())
 
 
 # --- generations: what changed since the last derive and publish -------------------------------
-def changed(con: duckdb.DuckDBPyConnection) -> None:
-    """Call inside the transaction of a write that changes what analysts read."""
+def changed(con: duckdb.DuckDBPyConnection, years: Iterable[int] = ()) -> None:
+    """Call inside the transaction of a write that changes what analysts read; `years`: the report years
+    whose derived rows it makes stale, kept until a refresh has rebuilt them (a run killed between its
+    load and its refresh leaves them for the next run)."""
     con.execute("UPDATE build.state SET generation = generation + 1")
+    stale = sorted({int(y) for y in years if y is not None})
+    if stale:
+        con.execute("INSERT INTO build.stale_years SELECT unnest(?::INTEGER[])", [stale])
+
+
+def stale_years(con: duckdb.DuckDBPyConnection) -> set[int]:
+    return {y for (y,) in con.execute("SELECT DISTINCT year FROM build.stale_years").fetchall()}
 
 
 def needs_derive(con: duckdb.DuckDBPyConnection) -> bool:
@@ -296,7 +306,7 @@ def load_reports(con: duckdb.DuckDBPyConnection, results: Sequence[ReportResult]
                      AND reports.report_id <> w.report_id AND reports.superseded_by IS NULL
                      AND reports.status <> 'failed'""",
                 [[a for a, _ in latest], [y for _, y in latest], list(latest.values())])
-        changed(con)
+        changed(con, (r.meta.year for r in results if r.meta))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -335,7 +345,7 @@ def replace_years_in_transaction(con: duckdb.DuckDBPyConnection, table: str, yea
         return len(frame)  # the same rows again (a night with nothing new): leave them, copy nothing
     con.execute(f"DELETE FROM {table} WHERE {where}", [wanted])
     _insert(con, table, frame)
-    changed(con)
+    changed(con, wanted)
     return len(frame)
 
 

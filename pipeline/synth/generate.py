@@ -6,8 +6,10 @@ checked against the truth. Labels and columns come from `templates`, like the pa
 
 from __future__ import annotations
 
+import datetime as dt
 import random
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -361,8 +363,22 @@ def render_docx(report: Report, style: Style | None = None) -> bytes:
                 cell.text = c.text
     for p in closing(report):
         document.add_paragraph(p)
+    document.core_properties.created = document.core_properties.modified = RENDERED_AT
     out = BytesIO()
     document.save(out)
+    return _fixed_zip_times(out.getvalue())
+
+
+RENDERED_AT = dt.datetime(2020, 1, 1)  # one report renders to the same bytes every time (one report_id)
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same zip with every entry dated RENDERED_AT (zipfile stamps entries with the current time)."""
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, RENDERED_AT.timetuple()[:6]), src.read(info),
+                         compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -463,13 +479,13 @@ def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026),
             style = Style(quirks=y % 2 == 1, rng=random.Random(seed + y))
             article = site / str(year + 1) / f"t{year + 1}0120_{b}{y}.html"
             published = f"{year + 1}-{'03' if y % 3 == 2 else '01'}-{10 + 2 * y:02d}"  # some published late
-            if not article.exists():  # DOCX carries timestamps: keep the first rendering of the same report
-                article.parent.mkdir(parents=True, exist_ok=True)
-                if fmt == "html":
-                    article.write_bytes(render_html(report, style=style))
-                else:
-                    (article.parent / f"report_{year}.{fmt}").write_bytes(RENDERERS[fmt](report, style=style))
-                    article.write_text(_article_page(title(report), published, f"report_{year}.{fmt}"), encoding="utf-8")
+            article.parent.mkdir(parents=True, exist_ok=True)
+            if fmt == "html":
+                _write_once(article, lambda r=report, s=style: render_html(r, style=s))
+            else:  # the attachment first: a page never links a file that is not there yet
+                _write_once(article.parent / f"report_{year}.{fmt}", lambda r=report, s=style, f=fmt: RENDERERS[f](r, style=s))
+                _write_once(article, lambda r=report, f=fmt, p=published, y=year:
+                            _article_page(title(r), p, f"report_{y}.{f}").encode("utf-8"))
             entries.append((title(report), f"{year + 1}/{article.name}", published))
         entries.insert(2, (f"关于做好{years[-1]}年政务公开工作的通知", f"{years[-1]}/notice.html", f"{years[-1]}-03-01"))
         _write_listing(site, entries[::-1])
@@ -478,6 +494,16 @@ def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026),
     path = out / "sources.yaml"
     path.write_text("\n".join(registry) + "\n", encoding="utf-8")
     return path
+
+
+def _write_once(path: Path, render: Callable[[], bytes]) -> None:
+    """Rendered only when missing (a rerun rewrites nothing), and whole or not at all (a killed run
+    leaves no half-written file for the next one to serve)."""
+    if path.exists():
+        return
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(render())
+    tmp.replace(path)
 
 
 def _article_page(heading: str, published: str, attachment: str) -> str:
