@@ -28,8 +28,9 @@ def _ingest(args: argparse.Namespace) -> int:
             continue
         meta = r.meta
         reason = "" if r.status in ("ok",) else "\t" + "; ".join(sorted({i.rule for i in r.issues}))
+        shown = f"{r.status} (OCR)" if r.read_by == "ocr" else r.status
         print(f"{outcome.path}\t{(meta and meta.agency_name) or '?'}\t{(meta and meta.year) or '?'}\t"
-              f"{meta.template if meta else 'unknown'}\t{r.status}\t{r.n_facts} facts{reason}")
+              f"{meta.template if meta else 'unknown'}\t{shown}\t{r.n_facts} facts{reason}")
         totals[r.status] += 1
         facts += r.n_facts
     summary = ", ".join(f"{n} {s}" for s, n in sorted(totals.items()))

@@ -51,15 +51,23 @@ class Outcome:
     report_id: str
 
 
-def iter_files(paths: Iterable[str]) -> Iterator[Path]:
-    """Files as given; folders recursively, without hidden files and the folder's own notes."""
+def iter_files(paths: Iterable[str], refused: list[tuple[Path, str]] | None = None) -> Iterator[Path]:
+    """Files as given; folders recursively, without hidden files and the folder's own notes.
+
+    A link inside a folder that leads out of it is not read (a folder given is all that is read);
+    it goes to `refused` with the reason instead."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
+            inside = path.resolve()
             for child in sorted(path.rglob("*")):
                 if not child.is_file() or any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
                 if child.stem.lower() in _NOT_REPORTS or child.suffix.lower() in _SKIP_SUFFIXES:
+                    continue
+                if not child.resolve().is_relative_to(inside):
+                    if refused is not None:
+                        refused.append((child, f"a link out of the folder {given} (to {child.resolve()}): not read"))
                     continue
                 yield child
         elif path.is_file():
@@ -269,7 +277,8 @@ LOAD_CHUNK = 256  # reports per load transaction: bulk inserts, and a crash lose
 def ingest_paths(paths: Iterable[str], root: Path, processes: int | None = None,
                  limits: Limits | None = None) -> Iterator[Outcome]:
     """Parse files in worker processes, load them in bulk into the build warehouse, then publish it."""
-    files = list(iter_files(paths))
+    refused: list[tuple[Path, str]] = []
+    files = list(iter_files(paths, refused))
     with warehouse.build_session(root) as con:
         years: set[int] = set()
         tasks: list[tuple[str, str, None]] = []
@@ -302,11 +311,21 @@ def ingest_paths(paths: Iterable[str], root: Path, processes: int | None = None,
                 chunk = []
         yield from _load_chunk(con, root, chunk, years)
         yield from known
+        yield from _refuse(con, refused)
         for path, data in again:
             record_document(con, root, data, str(path))
             yield Outcome(str(path), None, report_id_of(data))
         derive.refresh(con, sorted(years))
         warehouse.publish(con, root)
+
+
+def _refuse(con: duckdb.DuckDBPyConnection, refused: list[tuple[Path, str]]) -> Iterator[Outcome]:
+    """Paths not read (links out of the folder given): each a `failed` report with its reason, no bytes."""
+    results = [ReportResult(report_id_of(f"refused:{path}".encode()), str(path), "unknown", None, None, "failed",
+                            issues=[Violation("path_refused", reason)]) for path, reason in refused]
+    warehouse.load_reports(con, results, [None] * len(results))
+    for result in results:
+        yield Outcome(result.source_uri, result, result.report_id)
 
 
 def _load_chunk(con: duckdb.DuckDBPyConnection, root: Path, chunk: list[tuple[ReportResult, str]],

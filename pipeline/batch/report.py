@@ -29,6 +29,9 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
         return ReportResult(rid, source_uri, fmt, None, None, "failed", issues=[Violation(exc.rule, str(exc))])
     meta = describe(doc.text, doc.title)
     notes = [Violation("extraction_note", note) for note in doc.notes]  # e.g. converted from traditional
+    if doc.read_by == "ocr":
+        notes.append(Violation("ocr_derived", f"a scanned PDF: all {doc.pages} pages read by OCR, so every "
+                               "number is OCR-derived; the template's sums are its check"))
     if registered is not None:
         source_name, region = registered
         merged = merge_region(meta.region, region, meta.agency_name, source_name)
@@ -45,7 +48,8 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
         detail = ("a free-form report from before the 2019 template: its numbers are not extracted"
                   if meta.template == "legacy" else "neither template's tables were found: not an annual report?")
         issues.append(Violation(rule, detail))
-        return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, 0), issues=issues, pages=doc.pages)
+        return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, 0), issues=issues, pages=doc.pages,
+                            read_by=doc.read_by)
     parsed = parse_tables(doc.text, template)
     issues += parsed.issues
     issues += check({code: (r.row, r.values) for code, r in parsed.readings.items()})
@@ -53,4 +57,5 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
     n = sum(len(r) for r in rows.values())
     if n == 0 and not any(i.rule == "table_missing" for i in issues):
         issues.append(Violation("no_numbers", "the tables were found but no number could be read"))
-    return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, n), rows, issues, doc.pages)
+    return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, n), rows, issues, doc.pages,
+                        doc.read_by)

@@ -24,6 +24,9 @@ def _extract(data: bytes, fmt: str) -> Document:
     """Dispatch on the format detected from the bytes (`sniff.detect_format`)."""
     if fmt == "empty":
         raise ExtractionError("empty_file", "the file is empty (0 bytes or only white space)")
+    if fmt == "binary":
+        raise ExtractionError("unknown_format", "the bytes are binary data, not a PDF, Word, HTML or text "
+                              "document (a wrong link, or a format this pipeline does not read)")
     if fmt == "pdf":
         from pipeline.extract.pdf import extract_pdf
 
@@ -38,6 +41,11 @@ def _extract(data: bytes, fmt: str) -> Document:
         return extract_docx(data)
     if fmt in ("doc", "rtf", "zip"):
         from pipeline.extract.office import extract_via_libreoffice
+
+        if fmt == "zip":
+            from pipeline.extract.docx import check_archive
+
+            check_archive(data)
 
         return extract_via_libreoffice(data, fmt)
     from pipeline.extract.text import extract_text

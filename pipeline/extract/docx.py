@@ -11,8 +11,11 @@ from docx.oxml.ns import qn
 from pipeline.extract.model import Document, ExtractionError, row_line
 from pipeline.text.norm import normalise
 
+MAX_UNZIPPED = 256 << 20  # bytes a DOCX may unpack to: real reports are a few MB; more is a zip bomb
+
 
 def extract_docx(data: bytes) -> Document:
+    check_archive(data)
     try:
         document = docx.Document(BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -42,3 +45,15 @@ def _table_lines(tbl) -> list[str]:
             cells.append(None if continued else " ".join(_text(p) for p in tc.iter(qn("w:p"))))
         lines.append(row_line(cells))
     return lines
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a zip that would unpack to more than MAX_UNZIPPED, before anything is unpacked."""
+    try:
+        infos = zipfile.ZipFile(BytesIO(data)).infolist()
+    except zipfile.BadZipFile as exc:
+        raise ExtractionError("unreadable_docx", f"the DOCX cannot be opened: {exc}") from exc
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > MAX_UNZIPPED:
+        raise ExtractionError("zip_bomb", f"the DOCX would unpack to {unpacked:,} bytes from {len(data):,} "
+                              f"(more than the {MAX_UNZIPPED >> 20} MB a report may take): not opened")

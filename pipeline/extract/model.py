@@ -16,6 +16,7 @@ class Document:
     title: str | None = None  # a title the format carries besides the text (HTML <title>, PDF metadata)
     pages: int = 1
     notes: list[str] = field(default_factory=list)
+    read_by: str = "text"  # "ocr": the text came from page images, every number OCR-derived
 
 
 class ExtractionError(Exception):

@@ -19,7 +19,7 @@ from pdfplumber.utils import extract_text
 from pdfplumber.utils.exceptions import PdfminerException
 from pdfplumber.utils.text import LIGATURES
 
-from pipeline.extract import pdfium
+from pipeline.extract import ocr, pdfium
 from pipeline.extract.model import PAGE_NUMBER, Document, ExtractionError, row_line
 from pipeline.text.norm import normalise
 
@@ -31,6 +31,7 @@ MARGIN = 0.08  # share of the page height at top and bottom where page numbers l
 
 
 ENGINES = ("pdfium", "pdfplumber")
+PDFIUM_PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 _PLUMBER_ERRORS = (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError)
 
 
@@ -52,8 +53,9 @@ def extract_pdf(data: bytes, engine: str = "pdfium") -> Document:
                 page = None
             try:
                 placed, n = _page_items(page if page is not None else plumber.pages[index])
-            except _PLUMBER_ERRORS as exc:
-                raise ExtractionError("unreadable_pdf", f"the PDF cannot be read (truncated or damaged?): {exc}") from exc
+            except (*_PLUMBER_ERRORS, IndexError) as exc:  # a damaged page: the others are still read
+                notes.append(f"page {index + 1} cannot be read (damaged?), left out: {type(exc).__name__}: {exc}")
+                placed, n = [], 0
             pages.append(placed)
             chars += n
     finally:
@@ -61,18 +63,51 @@ def extract_pdf(data: bytes, engine: str = "pdfium") -> Document:
             plumber.close()
         if fast is not None:
             fast.close()
-    if chars == 0:
-        raise ExtractionError("no_text_layer", f"the PDF has {len(pages)} page(s) but no text layer (a scan?): OCR it first")
+    if len(notes) == len(pages) and all("cannot be read" in note for note in notes) and pages:
+        raise ExtractionError("unreadable_pdf", f"no page of the PDF can be read (damaged?): {notes[0]}")
+    read_by = "text"
+    if chars == 0:  # a scan: the pages' images are all there is
+        pages, read_by = _ocr_pages(data, len(pages)), "ocr"
+        notes.append(f"no text layer: every page read by OCR (tesseract {ocr.OCR_SETTINGS['lang']}, "
+                     f"{ocr.OCR_SETTINGS['dpi']} dpi); its numbers are OCR-derived")
     _join_rows_split_by_page_breaks(pages)
     lines = [row_line(item.cells) if item.cells is not None else item.text for page in pages for item in page]
-    return Document("\n".join(lines), title=title, pages=len(pages), notes=notes)
+    return Document("\n".join(lines), title=title, pages=len(pages), notes=notes, read_by=read_by)
+
+
+def _ocr_pages(data: bytes, count: int) -> list[list[Placed]]:
+    try:
+        doc = pdfium.open_document(data)
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError("no_text_layer", f"the PDF has {count} page(s), no text layer, and its pages "
+                              f"cannot be rendered for OCR: {exc}") from exc
+    try:
+        pages = []
+        for index in range(len(doc)):
+            try:
+                image = ocr.render_page(doc, index)
+            except pdfium.PdfiumError:
+                pages.append([])  # a damaged page renders no more than it reads
+                continue
+            grid = ocr.lines_page(image)
+            cells = [cell for table in grid.find_tables(_settings(grid)) for cell in table.cells]
+            pages.append(_page_items(ocr.ocr_page(image, cells))[0])
+    finally:
+        doc.close()
+    if not any(pages):
+        raise ExtractionError("ocr_no_text", f"the PDF has {count} page(s) and no text layer, and OCR found no text "
+                              "on them (blank pages or images too faint)")
+    return pages
 
 
 def _open_pdfium(data: bytes):
     """pdfium's document, or None where pdfium refuses it (pdfplumber then gives the reason, or reads it)."""
     try:
         return pdfium.open_document(data)
-    except pdfium.PdfiumError:
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == PDFIUM_PASSWORD_ERROR:
+            raise ExtractionError("encrypted_pdf", "the PDF is encrypted with a password that opening it needs: "
+                                  "its text cannot be read without it (ask the publisher for an open copy)") from exc
         return None
 
 

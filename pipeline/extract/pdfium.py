@@ -50,7 +50,10 @@ def open_document(data: bytes) -> pdfium.PdfDocument:
 
 
 def read_page(doc: pdfium.PdfDocument, index: int) -> PdfiumPage | Fallback:
-    page = doc[index]
+    try:
+        page = doc[index]
+    except PdfiumError as exc:  # a damaged page object: pdfplumber reads it, or says why it cannot
+        return Fallback(f"pdfium cannot load the page ({exc})")
     try:
         if page.get_rotation() % 360:
             return Fallback("the page is rotated")

@@ -11,7 +11,7 @@ _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|table|meta|div|p
 
 
 def detect_format(data: bytes) -> str:
-    """'pdf', 'docx', 'doc' (OLE2: DOC, WPS, XLS), 'zip', 'html', 'txt' or 'empty' — from the bytes only."""
+    """'pdf', 'docx', 'doc' (OLE2: DOC, WPS, XLS), 'zip', 'html', 'txt', 'binary' or 'empty' — from the bytes only."""
     head = data[:4096].lstrip()
     if not data.strip():
         return "empty"
@@ -29,4 +29,14 @@ def detect_format(data: bytes) -> str:
         return "rtf"
     if _HTML_SNIFF.search(data[:65536]) and b"<" in head[:2048]:
         return "html"
+    if _binary(data[:8192]):
+        return "binary"
     return "txt"
+
+
+def _binary(sample: bytes) -> bool:
+    """NUL bytes, or a share of control bytes no text in any of the reports' charsets has."""
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > 0.05 * len(sample)

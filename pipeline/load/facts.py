@@ -29,6 +29,7 @@ class ReportResult:
     fact_rows: FactRows = field(default_factory=dict)
     issues: list[Violation] = field(default_factory=list)
     pages: int = 0
+    read_by: str = "text"  # "ocr": every number read from page images (a scanned PDF)
 
     @property
     def n_facts(self) -> int:

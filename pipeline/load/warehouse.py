@@ -37,6 +37,7 @@ REPORT_COLUMNS = {
     "template": "VARCHAR", "source_uri": "VARCHAR", "format": "VARCHAR", "status": "VARCHAR",
     "superseded_by": "VARCHAR", "title": "VARCHAR", "province": "VARCHAR", "city": "VARCHAR", "county": "VARCHAR",
     "pages": "INTEGER", "n_facts": "INTEGER", "raw_path": "VARCHAR", "ingested_at": "TIMESTAMP",
+    "read_by": "VARCHAR",  # text (a text layer, HTML, Word) or ocr (page images: every number OCR-derived)
 }
 DIMENSION_COLUMNS = {
     "reports": REPORT_COLUMNS,
@@ -216,7 +217,7 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
             "format": r.format, "status": r.status, "superseded_by": None, "title": meta and meta.title,
             "province": region and region.province, "city": region and region.city,
             "county": region and region.county, "pages": r.pages, "n_facts": r.n_facts, "raw_path": raw_paths[i],
-            "ingested_at": ingested_at[i] if ingested_at else now,
+            "ingested_at": ingested_at[i] if ingested_at else now, "read_by": r.read_by,
         })
         issues += [{"report_id": r.report_id, "rule": v.rule, "detail": v.detail, "severity": _severity(v.rule),
                     "year": meta and meta.year} for v in r.issues]

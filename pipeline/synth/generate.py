@@ -154,6 +154,8 @@ class Style:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     borderless: bool = False  # PDF tables without rules: columns only by position
     embedded_font: bool = True  # PDF: a subset of a TrueType font inside the file, as real reports carry
+    # PDF: encrypted with (user password, owner password); an empty user password opens without asking
+    passwords: tuple[str, str] | None = None
 
     def number(self, x: float, money_in_yuan: bool = False) -> str:
         if money_in_yuan:
@@ -438,7 +440,13 @@ def _pdf_story(report: Report, style: Style, font: str, cell_size: float) -> byt
         story.append(table)
     story += [Paragraph(p, body) for p in closing(report)]
     out = BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, title=title(report), leftMargin=40, rightMargin=40, invariant=1).build(story)
+    encrypt = None
+    if style.passwords is not None:
+        from reportlab.lib.pdfencrypt import StandardEncryption
+
+        encrypt = StandardEncryption(*style.passwords, canCopy=0, canModify=0)
+    SimpleDocTemplate(out, pagesize=A4, title=title(report), leftMargin=40, rightMargin=40, invariant=1,
+                      encrypt=encrypt).build(story)
     return out.getvalue()
 
 
