@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 import urllib.robotparser
 from dataclasses import dataclass
@@ -150,6 +151,9 @@ class Fetcher:
                 if r.is_redirect and r.headers.get("Location"):
                     seen.append(url)
                     url = urljoin(url, r.headers["Location"])
+                    if urlparse(url).scheme not in ("http", "https"):  # never into file:// or another scheme
+                        return Response(url, r.status_code, error=f"refused: a redirect to a URL that is not "
+                                                                  f"http(s): not an http(s) URL: {url}")
                     if url in seen:
                         return Response(url, r.status_code, error=f"redirect loop: {' -> '.join([*seen, url])}")
                     continue
@@ -165,15 +169,42 @@ class Fetcher:
                     base.error = f"too large: {declared} bytes > {self.settings.max_bytes}"
                     return base
                 body = bytearray()
+                watchdog = _Watchdog(r, self.settings.max_seconds)
                 try:
+                    # decoded as it comes: a gzip bomb is stopped at max_bytes of what it unpacks to
                     for chunk in r.iter_content(65536):
                         body += chunk
                         if len(body) > self.settings.max_bytes:
                             base.error = f"too large: more than {self.settings.max_bytes} bytes"
                             return base
-                except requests.RequestException as exc:
-                    base.status, base.error = 0, f"connection error while reading: {exc}"
+                except (requests.RequestException, OSError, ValueError) as exc:
+                    base.status, base.error = 0, (f"too slow: the body took longer than {self.settings.max_seconds:.0f}s"
+                                                  if watchdog.fired else f"connection error while reading: {exc}")
                     return base
+                finally:
+                    watchdog.cancel()
                 base.body = bytes(body)
                 return base
         return Response(url, 0, error=f"more than {self.settings.max_redirects} redirects")
+
+
+class _Watchdog:
+    """Cuts a response's connection once `seconds` have passed: the read timeout restarts with every
+    byte, so a server that drips one byte at a time would otherwise hold the crawl for ever."""
+
+    def __init__(self, response: requests.Response, seconds: float) -> None:
+        self.fired = False
+        self._response = response
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        self.fired = True
+        try:
+            self._response.raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked read at once
+        except (AttributeError, OSError):
+            self._response.close()
+
+    def cancel(self) -> None:
+        self._timer.cancel()

@@ -36,7 +36,8 @@ class RegistryError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     delay_seconds: float = 1.0
-    timeout_seconds: float = 20.0
+    timeout_seconds: float = 20.0  # for the connection and between two reads
+    max_seconds: float = 120.0  # for a whole response: a server that drips a byte at a time stops here
     retries: int = 3
     backoff_seconds: float = 1.0
     max_bytes: int = 50 * 1024 * 1024
