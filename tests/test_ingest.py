@@ -86,8 +86,10 @@ def test_schema_contract(batch, tmp_path):
         for table, columns in SCHEMA_COLUMNS.items():
             have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
             assert columns <= have, (table, columns - have)
-        region = con.execute("SELECT province, city, county, adcode, level FROM agencies").fetchall()
-    assert region == [("黑龙江省", "双鸭山市", "宝山区", "230506", "county")]
+        region = con.execute("SELECT province, city, county, adcode, level FROM agencies ORDER BY adcode").fetchall()
+    # the body, and the governments above it in the division tree
+    assert region == [("黑龙江省", None, None, "230000", "province"), ("黑龙江省", "双鸭山市", None, "230500", "city"),
+                      ("黑龙江省", "双鸭山市", "宝山区", "230506", "county")]
 
 
 def test_new_version_supersedes_older(tmp_path):
@@ -136,9 +138,13 @@ def test_main_job_on_the_sample_twice_adds_nothing(tmp_path, capsys):
     assert main(["run", "--data-dir", str(root)]) == 0
     assert _counts(root) == before
     with _db(root) as con:
-        bodies = con.execute("SELECT count(*), count(DISTINCT name) FROM agencies").fetchone()
+        bodies = con.execute("SELECT count(*), count(DISTINCT name) FROM agencies "
+                             "WHERE agency_id IN (SELECT agency_id FROM reports)").fetchone()
+        above = con.execute("SELECT count(*) FROM agencies WHERE agency_id NOT IN (SELECT agency_id FROM reports)"
+                            ).fetchone()[0]
         statuses = con.execute("SELECT DISTINCT status FROM reports").fetchall()
     assert bodies == (3, 2)  # two 宝山区 bodies, in 上海市 and in 黑龙江省, keep distinct ids
+    assert above == 5  # the governments above them: 黑龙江省, 双鸭山市, 上海市, 江苏省, 淮安市
     assert statuses == [("ok",)]
 
 

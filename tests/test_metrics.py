@@ -193,4 +193,5 @@ def test_parent_body_from_the_registry(tmp_path):
     with _con(root) as con:
         rows = dict(con.execute("SELECT a.name, p.name FROM agencies a LEFT JOIN agencies p ON p.agency_id = a.parent_id"
                                 ).fetchall())
-    assert rows == {"洪泽区人民政府": "淮安市人民政府", "淮安市人民政府": None}
+    # the registry's parent agrees with the division tree, which goes on up to the province
+    assert rows == {"洪泽区人民政府": "淮安市人民政府", "淮安市人民政府": "江苏省人民政府", "江苏省人民政府": None}

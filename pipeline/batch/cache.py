@@ -16,7 +16,7 @@ from pipeline.load.facts import ReportResult
 
 # The packages whose code decides a report's result (the warehouse and the crawler do not).
 PARSER_PACKAGES = ("text", "extract", "parse")
-PARSER_MODULES = ("load/facts.py", "load/identity.py", "batch/report.py")
+PARSER_MODULES = ("load/facts.py", "load/identity.py", "load/divisions.py", "load/departments.py", "batch/report.py")
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ from pipeline.crawl.archive import content_id
 from pipeline.extract import ExtractionError, extract
 from pipeline.extract.sniff import detect_format
 from pipeline.load.facts import ReportResult, fact_rows
-from pipeline.load.identity import agency_id_of, agency_key
+from pipeline.load.identity import identify
 from pipeline.parse.describe import Region, ReportMeta, describe, merge_region
 from pipeline.parse.rows import parse_tables
 from pipeline.parse.rules import Violation, check, status
@@ -36,8 +36,12 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
         source_name, region = registered
         merged = merge_region(meta.region, region, meta.agency_name, source_name)
         meta = ReportMeta(meta.title, meta.agency_name, meta.year, meta.template, merged)
-    agency_id = agency_id_of(agency_key(meta.agency_name, meta.region))
+    body = identify(meta.agency_name, meta.region)
+    agency_id = body.agency_id if body else None
     issues: list[Violation] = list(notes)
+    if body is not None and body.ambiguous:
+        issues.append(Violation("agency_ambiguous", f"{meta.agency_name} names no region, and its place fits "
+                                f"{len(body.ambiguous)}: {', '.join(body.ambiguous)}; not joined to either"))
     if meta.year is None:
         issues.append(Violation("year_unknown", "no report year in the title or the text"))
     if meta.agency_name is None:

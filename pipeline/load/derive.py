@@ -30,6 +30,13 @@ VIEWS = {
         SELECT s.source_id, s.name, s.region, s.level, y.year, coalesce(f.reports, 0) AS reports,
                coalesce(f.reports, 0) = 0 AS missing
         FROM sources s CROSS JOIN years y LEFT JOIN found f ON f.source_id = s.source_id AND f.year = y.year""",
+    # every title each body was read under, with its years and reports: why two reports were joined
+    "agency_names": """
+        SELECT r.agency_id, r.agency_name AS title, a.adcode, a.level, min(r.year) AS first_year,
+               max(r.year) AS last_year, list(DISTINCT r.year ORDER BY r.year) AS years,
+               list(r.report_id ORDER BY r.year, r.report_id) AS report_ids, count(*) AS reports
+        FROM reports r LEFT JOIN agencies a USING (agency_id)
+        WHERE r.agency_id IS NOT NULL AND r.agency_name IS NOT NULL GROUP BY ALL""",
     # sums of the additive metrics by province, by city and by level of government
     "rollups": """
         SELECT CASE WHEN GROUPING(a.city) = 0 THEN 'city' WHEN GROUPING(a.province) = 0 THEN 'province'
@@ -64,8 +71,8 @@ def unify_agencies(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def link_parents(con: duckdb.DuckDBPyConnection) -> int:
-    """agencies.parent_id from the registry: a source's body (its reports under its own name) gets the
-    body of the source named as its `parent`."""
+    """agencies.parent_id from the registry where the division tree gave none (a body of a place the
+    gazetteer does not hold): a source's body gets the body of the source named as its `parent`."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE source_bodies AS
         SELECT DISTINCT d.source_id, r.agency_id
@@ -76,7 +83,8 @@ def link_parents(con: duckdb.DuckDBPyConnection) -> int:
         UPDATE agencies SET parent_id = parent.agency_id
         FROM sources child JOIN source_bodies body ON body.source_id = child.source_id
         JOIN source_bodies parent ON parent.source_id = child.parent
-        WHERE agencies.agency_id = body.agency_id AND agencies.parent_id IS DISTINCT FROM parent.agency_id
+        WHERE agencies.agency_id = body.agency_id AND agencies.parent_id IS NULL
+          AND parent.agency_id <> body.agency_id
         """).fetchall()[0][0]
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline.load.divisions import LEVELS
 from pipeline.load.facts import ReportResult, fact_frames
-from pipeline.load.identity import canonical_name
+from pipeline.load.identity import Identity, agency_id_of, canonical_name, identify
 from pipeline.load.lock import writer_lock
 from pipeline.parse.rules import INCOMPLETE_RULES, NOTE_RULES
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
@@ -222,10 +223,17 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
         issues += [{"report_id": r.report_id, "rule": v.rule, "detail": v.detail, "severity": _severity(v.rule),
                     "year": meta and meta.year} for v in r.issues]
         if r.agency_id and meta and region:
+            body = identify(meta.agency_name, region)
+            for row in _governments_above(body):  # the division tree's governments, for parent_id
+                agencies.setdefault(row["agency_id"], row)
+            names = {d.level: d.name for d in body.chain} if body else {}
             agencies[r.agency_id] = {
-                "agency_id": r.agency_id, "name": meta.agency_name, "province": region.province, "city": region.city,
-                "county": region.county, "adcode": region.adcode,
-                "level": _level(meta.agency_name, region.county, region.city, region.province), "parent_id": None,
+                "agency_id": r.agency_id, "name": meta.agency_name,
+                "province": names.get("province", region.province), "city": names.get("city", region.city),
+                "county": names.get("county", region.county), "adcode": body.adcode if body else region.adcode,
+                "level": (body.level if body and body.level else None)
+                or _level(meta.agency_name, region.county, region.city, region.province),
+                "parent_id": agency_id_of(body.parent_key) if body else None,
                 "canonical_name": canonical_name(meta.agency_name or "")}
     cols = table_columns()
     frames = {
@@ -234,6 +242,23 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
         "agencies": pd.DataFrame(list(agencies.values()), columns=cols["agencies"]),
     }
     return frames | fact_frames(list(results))
+
+
+def _governments_above(body: Identity | None) -> list[dict]:
+    """agencies rows for the governments of the body's seat chain (province, city, county), each the
+    child of the one above: parent_id follows the division tree even for governments with no report."""
+    if body is None or not body.chain:
+        return []
+    rows, names = [], {}
+    chain = body.chain if body.level not in LEVELS else body.chain[:-1]  # a government is its own row
+    for i, division in enumerate(chain):
+        names[division.level] = division.name
+        rows.append({"agency_id": agency_id_of(f"gov:{division.code}"), "name": f"{division.name}人民政府",
+                     "province": names.get("province"), "city": names.get("city"), "county": names.get("county"),
+                     "adcode": division.code, "level": division.level,
+                     "parent_id": agency_id_of(f"gov:{chain[i - 1].code}") if i else None,
+                     "canonical_name": division.name})
+    return rows
 
 
 def mark_superseded(reports: pd.DataFrame) -> pd.DataFrame:
