@@ -53,7 +53,7 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
                   if meta.template == "legacy" else "neither template's tables were found: not an annual report?")
         issues.append(Violation(rule, detail))
         return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, 0), issues=issues, pages=doc.pages,
-                            read_by=doc.read_by)
+                            read_by=doc.read_by, identity=body)
     parsed = parse_tables(doc.text, template)
     issues += parsed.issues
     issues += check({code: (r.row, r.values) for code, r in parsed.readings.items()})
@@ -62,4 +62,4 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
     if n == 0 and not any(i.rule == "table_missing" for i in issues):
         issues.append(Violation("no_numbers", "the tables were found but no number could be read"))
     return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, n), rows, issues, doc.pages,
-                        doc.read_by)
+                        doc.read_by, body)

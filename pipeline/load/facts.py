@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipeline.load.identity import Identity
 from pipeline.parse.describe import ReportMeta
 from pipeline.parse.rows import Parsed
 from pipeline.parse.rules import Violation
@@ -30,6 +31,7 @@ class ReportResult:
     issues: list[Violation] = field(default_factory=list)
     pages: int = 0
     read_by: str = "text"  # "ocr": every number read from page images (a scanned PDF)
+    identity: Identity | None = None  # who the body is, worked out where the report was parsed
 
     @property
     def n_facts(self) -> int:

@@ -223,7 +223,7 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
         issues += [{"report_id": r.report_id, "rule": v.rule, "detail": v.detail, "severity": _severity(v.rule),
                     "year": meta and meta.year} for v in r.issues]
         if r.agency_id and meta and region:
-            body = identify(meta.agency_name, region)
+            body = r.identity if r.identity is not None else identify(meta.agency_name, region)
             for row in _governments_above(body):  # the division tree's governments, for parent_id
                 agencies.setdefault(row["agency_id"], row)
             names = {d.level: d.name for d in body.chain} if body else {}
