@@ -175,6 +175,7 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
         own_line = text.split("\n", 1)[0]
         if row.keys and "\t" in own_line and len(printed_cells(tokenize(own_line), n)) == n:
             text, e = own_line, s + len(compact(own_line))  # a grid row: its numbers stand on its label's line
+        text = _before_prose(text)
         mid_word = s > 0 and bool(text[:1]) and not text[:1].isspace()
         if mid_word:
             text = _MID_WORD_PLACEHOLDER.sub("", text, count=1)  # 1.申请人无|正当理由: that 无 is the label's
@@ -195,6 +196,24 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
             continue  # a 2021 report that prints （六）其他处理 as one row
         parsed.issues.append(Violation("row_missing", f"table {block.name}: row {row.code} not found"))
     _resolve(block, options, printed, parsed)
+
+
+# Where a row's numbers end in run-together text: a year word (2025年…) starts the report's prose; its
+# digits are never cells (行政事业性收费0 then 2025年 is 0, not 02025). Headings ((五), 三、) are not
+# such a mark: merged cells print a group's label among its rows' numbers.
+_PROSE = re.compile(r"(?:19|20)\d{2}\s*年")
+
+
+def _before_prose(text: str) -> str:
+    found = _PROSE.search(text)
+    if not found:
+        return text
+    kept = text[:found.start()]
+    # digits the prose ran into stay marked as run on (a cell boundary may hide in them): one non-digit
+    return kept + GLUE if kept[-1:].isdigit() else kept
+
+
+GLUE = "|"  # stands for the text cut off after a run of digits
 
 
 def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],

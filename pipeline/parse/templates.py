@@ -126,7 +126,8 @@ WITHHELD = (
     _outcome("withheld.third_party_rights", "保护第三方合法权益", "第三方合法权益", "第三方"),
     _outcome("withheld.internal_affairs", "属于三类内部事务信息", "内部事务"),
     _outcome("withheld.process_information", "属于四类过程性信息", "过程性信息"),
-    _outcome("withheld.enforcement_file", "属于行政执法案卷", "行政执法案卷", "执法案卷"),
+    _outcome("withheld.enforcement_file", "属于行政执法案卷", "属于行政执法案件", "行政执法案卷", "行政执法案件",
+             "执法案卷"),
     _outcome("withheld.administrative_query", "属于行政查询事项", "行政查询事项", "行政查询"),
 )
 UNAVAILABLE = (

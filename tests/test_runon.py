@@ -1,0 +1,47 @@
+"""Row boundaries from the template, not from the next digit: a report's prose run on from a table row
+(a year word) is never read as cells, and the label variants real reports print find their row."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import result_facts
+
+from pipeline.batch.report import process_report
+from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_text
+
+PROSE = "2025年，本机关将进一步做好政府信息公开工作，全年主动公开信息198条。"
+
+
+def _truth_and_text(seed: int, year: int) -> tuple[dict, str]:
+    report = make_report(SAMPLE_BODIES[2], year, random.Random(seed))
+    text = render_text(report).decode("utf-8")
+    return result_facts(process_report(text.encode(), "plain.txt")), text
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_prose_run_on_after_the_last_row_of_table_two_is_not_a_cell(seed):
+    truth, text = _truth_and_text(seed, 2021 + seed)
+    line = next(line for line in text.split("\n") if line.startswith("行政事业性收费"))
+    ran_on = text.replace(line + "\n", line + PROSE + "\n", 1)  # no separator: 844.742025年…
+    got = result_facts(process_report(ran_on.encode(), "ran_on.txt"))
+    assert got == truth
+
+
+def test_a_zero_fee_followed_by_a_year_is_zero():
+    truth, text = _truth_and_text(7, 2024)
+    line = next(line for line in text.split("\n") if line.startswith("行政事业性收费"))
+    zero = text.replace(line, "行政事业性收费0" + PROSE, 1)  # 行政事业性收费02025年…: read as 0, never 2025
+    got = result_facts(process_report(zero.encode(), "zero.txt"))
+    fees = {k: v for k, v in got.items() if k[0] == "fees"}
+    assert list(fees.values()) == [0]
+    assert {k: v for k, v in got.items() if k[0] != "fees"} == {k: v for k, v in truth.items() if k[0] != "fees"}
+
+
+def test_a_label_printed_as_a_variant_finds_its_row():
+    truth, text = _truth_and_text(3, 2022)
+    varied = text.replace("属于行政执法案卷", "属于行政执法案件")
+    result = process_report(varied.encode(), "variant.txt")
+    assert result_facts(result) == truth
+    assert not [i for i in result.issues if i.rule in ("row_missing", "cells_unresolved")]
