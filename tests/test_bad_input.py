@@ -112,12 +112,14 @@ def test_every_input_ends_with_its_status_and_reason(batch):
     cases, outcomes, root, _ = batch
     with duckdb.connect(str(root / warehouse.WAREHOUSE_FILE), read_only=True) as con:
         stored = dict(con.execute("SELECT source_uri, status FROM reports").fetchall())
-        rules = {}
-        for uri, rule in con.execute("SELECT source_uri, rule FROM reports JOIN report_issues USING (report_id)").fetchall():
+        rules, details = {}, {}
+        for uri, rule, detail in con.execute(
+                "SELECT source_uri, rule, detail FROM reports JOIN report_issues USING (report_id)").fetchall():
             rules.setdefault(Path(uri).name, set()).add(rule)
+            details.setdefault(Path(uri).name, []).append(f"{rule}: {detail[:200]}")
     by_name = {Path(uri).name: status for uri, status in stored.items()}
     for name, (_, status, rule) in cases.items():
-        assert by_name.get(name) == status, (name, by_name.get(name), rules.get(name))
+        assert by_name.get(name) == status, (name, by_name.get(name), details.get(name))
         if rule:
             assert rule in rules.get(name, set()), (name, rules.get(name))
         if status != "ok":

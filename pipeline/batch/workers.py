@@ -10,14 +10,16 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import resource
+import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 DEFAULT_TIME_LIMIT = 120.0  # seconds for one report: a 500-page PDF takes well under this
-DEFAULT_MEMORY_LIMIT = 3 << 30  # bytes of address space per worker: a zip bomb stops here, not the machine
+DEFAULT_MEMORY_LIMIT = 3 << 30  # bytes of address space a worker may add: a zip bomb stops here, not the machine
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,23 @@ def worker_count() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def _serve(fn: Callable[..., Any], conn: Connection, memory_bytes: int | None,
-           warm: Callable[[], None] | None) -> None:
-    if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+PREFETCH = 8  # tasks queued in each worker: it never waits while the parent loads what came back
+
+
+class _TimeUp(BaseException):  # not an Exception: a task's own `except Exception` must not swallow it
+    pass
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise _TimeUp
+
+
+def _serve(fn: Callable[..., Any], conn: Connection, limits: Limits, warm: Callable[[], None] | None) -> None:
+    if limits.memory_bytes:
+        # on top of what the worker already maps (forked from a large parent, it inherits all of it)
+        cap = _address_space() + limits.memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    signal.signal(signal.SIGALRM, _alarm)
     if warm is not None:
         try:
             warm()  # while the parent still prepares the first tasks
@@ -54,26 +69,44 @@ def _serve(fn: Callable[..., Any], conn: Connection, memory_bytes: int | None,
         if task is None:
             return
         index, args = task
+        conn.send(("start", index, None))  # the task's clock starts now, not when it was queued
         try:
-            conn.send((index, fn(*args), None))
+            if limits.seconds:  # the worker stops its own task; the parent kills it if that fails (C code)
+                signal.setitimer(signal.ITIMER_REAL, limits.seconds)
+            result = fn(*args)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            conn.send((index, result, None))
+        except _TimeUp:
+            conn.send((index, None, f"took longer than the {limits.seconds:.0f} s limit"))
         except MemoryError:
+            signal.setitimer(signal.ITIMER_REAL, 0)
             conn.send((index, None, "ran out of memory (the worker's limit)"))
         except Exception as exc:  # noqa: BLE001  (the task's own error, reported as its crash)
+            signal.setitimer(signal.ITIMER_REAL, 0)
             conn.send((index, None, f"{type(exc).__name__}: {exc}"))
+
+
+def _address_space() -> int:
+    """Bytes of address space this process maps now (0 where /proc does not say)."""
+    try:
+        pages = int(open("/proc/self/statm").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 class _Worker:
     def __init__(self, ctx: mp.context.BaseContext, fn: Callable[..., Any], limits: Limits,
                  warm: Callable[[], None] | None = None) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(fn, child, limits.memory_bytes, warm), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(fn, child, limits, warm), daemon=True)
         self.process.start()
         child.close()
-        self.task: int | None = None
-        self.started = 0.0
+        self.queue: deque[tuple[int, tuple]] = deque()  # given, not yet answered; the head is running
+        self.started: float | None = None  # when the head task started (None: not yet)
 
     def give(self, index: int, args: tuple) -> None:
-        self.task, self.started = index, time.monotonic()
+        self.queue.append((index, args))
         self.conn.send((index, args))
 
     def stop(self, kill: bool = False) -> None:
@@ -97,7 +130,8 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
 
     `fn` must be importable (a module-level function); workers are forked, so what the parent imported
     before is shared, not loaded again. `warm` runs once in each new worker, before its first task,
-    while the caller may still be preparing the tasks (read lazily).
+    while the caller may still be preparing the tasks (read lazily). Each worker holds up to PREFETCH
+    tasks; a worker that dies takes only the task it was running, the rest go to its replacement.
     """
     if mp.current_process().daemon:
         # inside a daemonic process (a celery prefork child) no children may be started: run here,
@@ -107,44 +141,48 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
     limits = limits or Limits()
     ctx = mp.get_context("fork")
     workers = [_Worker(ctx, fn, limits, warm) for _ in range(processes or worker_count())]
-    queue = enumerate(tasks)
-    first = next(queue, None)
-    if first is None:  # nothing came: the workers may still be warming up, nothing of theirs to keep
-        for worker in workers:
-            worker.stop(kill=True)
-        return
+    source = enumerate(tasks)
+    pending: deque[tuple[int, tuple]] = deque()  # tasks to give again (their worker died before them)
     done: dict[int, Any] = {}
-    given = 1
+    given = 0
     next_out = 0
+
+    def top_up(worker: _Worker) -> int:
+        added = 0
+        while len(worker.queue) < PREFETCH:
+            task = pending.popleft() if pending else next(source, None)
+            if task is None:
+                break
+            worker.give(*task)
+            added += 1
+        return added
+
     try:
-        workers[0].give(*first)
-        for worker in workers[1:]:
-            given += _give_next(worker, queue)
+        for worker in workers:
+            given += top_up(worker)
+        if given == 0:
+            return
         while next_out < given:
-            busy = [w for w in workers if w.task is not None]
+            busy = [w for w in workers if w.queue]
             if not busy:
                 break
-            timeout = _time_left(busy, limits)
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], _time_left(busy, limits))
             for i, worker in enumerate(workers):
-                if worker.task is None:
+                if not worker.queue:
                     continue
-                outcome = _collect(worker, ready, limits)
-                if outcome is None:
-                    continue
-                index, value, replace = outcome
-                done[index] = value
+                replace = _collect(worker, ready, limits, done)
                 if replace:
+                    pending.extendleft(reversed(worker.queue))  # not started: given again, in order
+                    worker.queue.clear()
                     worker.stop(kill=True)
                     worker = workers[i] = _Worker(ctx, fn, limits, warm)
-                worker.task = None
-                given += _give_next(worker, queue)
+                given += top_up(worker)
             while next_out in done:
                 yield next_out, done.pop(next_out)
                 next_out += 1
     finally:
-        for worker in workers:
-            worker.stop(kill=worker.task is not None)
+        for worker in workers:  # with nothing given, a worker may still be warming up: nothing to wait for
+            worker.stop(kill=bool(worker.queue) or given == 0)
 
 
 def _inline(fn: Callable[..., Any], queue: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, Any]]:
@@ -155,35 +193,48 @@ def _inline(fn: Callable[..., Any], queue: Iterator[tuple[int, tuple]]) -> Itera
             yield index, Crash(f"{type(exc).__name__}: {exc}")
 
 
-def _give_next(worker: _Worker, queue: Iterator[tuple[int, tuple]]) -> int:
-    task = next(queue, None)
-    if task is None:
-        return 0
-    worker.give(*task)
-    return 1
-
-
 def _time_left(busy: list[_Worker], limits: Limits) -> float | None:
-    if not limits.seconds or not busy:
-        return None
-    return max(0.0, min(w.started + limits.seconds for w in busy) - time.monotonic()) + 0.01
+    """Until the first running task's backstop: its limit, plus a grace for the worker's own alarm."""
+    running = [w.started for w in busy if w.started is not None]
+    if not limits.seconds or not running:
+        return None if limits.seconds is None or not busy else 1.0
+    return max(0.0, min(running) + limits.seconds + KILL_GRACE - time.monotonic()) + 0.01
 
 
-def _collect(worker: _Worker, ready: list, limits: Limits) -> tuple[int, Any, bool] | None:
-    """(index, result, replace the worker) when the worker's task has ended one way or another."""
-    index = worker.task
-    assert index is not None
-    if worker.conn in ready:
+KILL_GRACE = 5.0  # seconds past its limit a task is given to stop itself before its worker is killed
+
+
+def _collect(worker: _Worker, ready: list, limits: Limits, done: dict[int, Any]) -> bool:
+    """Take what the worker has sent; True when it must be replaced (it died, ran out of memory, or
+    overran its limit without stopping), its head task then recorded as a Crash."""
+    while worker.queue and worker.conn in ready:
         try:
+            if not worker.conn.poll():
+                break
             got, value, error = worker.conn.recv()
-            return got, (Crash(error) if error else value), error is not None and "memory" in error
         except (EOFError, OSError):
-            pass  # it died while sending: reported below
-    if worker.conn in ready or worker.process.sentinel in ready or not worker.process.is_alive():
+            break  # it died while sending: reported below
+        if got == "start":
+            worker.started = time.monotonic()
+            continue
+        worker.queue.popleft()
+        worker.started = None
+        done[got] = Crash(error) if error else value
+        if error and "memory" in error:
+            return True
+    if not worker.queue:
+        return False
+    index = worker.queue[0][0]
+    if worker.process.sentinel in ready or not worker.process.is_alive():
         worker.process.join(timeout=1)
         code = worker.process.exitcode
         signal_note = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        return index, Crash(f"the worker died ({signal_note})"), True
-    if limits.seconds and time.monotonic() - worker.started > limits.seconds:
-        return index, Crash(f"took longer than the {limits.seconds:.0f} s limit"), True
-    return None
+        worker.queue.popleft()
+        done[index] = Crash(f"the worker died ({signal_note})")
+        return True
+    if limits.seconds and worker.started is not None and \
+            time.monotonic() - worker.started > limits.seconds + KILL_GRACE:
+        worker.queue.popleft()
+        done[index] = Crash(f"took longer than the {limits.seconds:.0f} s limit")
+        return True
+    return False
