@@ -39,8 +39,8 @@ def test_every_reading_of_a_row_has_its_columns_and_keeps_its_sums(text, n):
         assert not sums or satisfies(reading, sums)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.integers(min_value=0, max_value=300), min_size=6, max_size=6))
+@FAST
+@given(st.lists(st.integers(min_value=0, max_value=3000), min_size=6, max_size=6))
 def test_digits_run_together_are_split_right_or_left_for_the_caller_to_flag(parts):
     row = (*parts, sum(parts))
     run = "".join(str(v) for v in row)
