@@ -56,7 +56,7 @@ def test_pingtan_crawler_dumps_cells_run_together(year):
     assert all(got[k] == expected[k] for k in got), {k: (got[k], expected.get(k)) for k in got if got[k] != expected.get(k)}
     missing = {k[0] + ":" + dict(k[1:]).get("category", "") for k in expected if k not in got}
     assert all(k.split(":")[0] in ("regulations", "permits", "penalties", "fees", "procurement") for k in missing)
-    unresolved = [i.detail for i in result.issues if i.rule == "cells_unresolved"]
+    unresolved = [i.detail for i in result.issues if i.rule in ("cells_unresolved", "cells_ambiguous")]
     assert unresolved and all(("regulations" in d or "permits" in d or "penalties" in d or "fees" in d
                                or "procurement" in d) for d in unresolved)
     assert result.status == "partial"
@@ -91,7 +91,7 @@ def test_converter_outputs_load_only_what_is_certain(name, spot_checks):
     for key, value in spot_checks.items():
         assert got.get(key) == value, key
     assert result.status == "partial"
-    flagged = [i.detail for i in result.issues if i.rule in ("cells_unresolved", "row_missing", "cells_missing")]
+    flagged = [i.detail for i in result.issues if i.rule in ("cells_unresolved", "cells_ambiguous", "row_missing", "cells_missing")]
     assert flagged
 
 

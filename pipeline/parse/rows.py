@@ -229,11 +229,24 @@ def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],
             _note_cells(code, row, cells, parsed)
         elif not cells:
             parsed.issues.append(Violation("cells_missing", f"{code}: no numbers printed"))
+        elif options[code]:  # several readings keep every rule: each cell where they differ is left out
+            raw = " ".join(c.raw for c in cells)
+            shown = " | ".join(" ".join(_plain(v) for v in reading) for reading in options[code][:MAX_LISTED])
+            more = f" (and {len(options[code]) - MAX_LISTED} more)" if len(options[code]) > MAX_LISTED else ""
+            rules = "the row's sums and table 三's column sums and balance" if row.sums else "no sum (the template has none here)"
+            parsed.issues.append(Violation("cells_ambiguous", f"{code}: [{raw}] for {len(row.columns)} columns; "
+                                           f"{len(options[code])} readings fit {rules}: {shown}{more}; left out"))
         else:
             raw = " ".join(c.raw for c in cells)
-            how = f"{len(options[code])} readings fit" if options[code] else "no reading fits the template"
             parsed.issues.append(Violation("cells_unresolved", f"{code}: {len(cells)} cells [{raw}] for "
-                                           f"{len(row.columns)} columns; {how}; left out"))
+                                           f"{len(row.columns)} columns; no reading fits the template; left out"))
+
+
+MAX_LISTED = 20  # readings listed in a cells_ambiguous issue
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _solve_columns(certain: dict[str, tuple[float, ...]],
