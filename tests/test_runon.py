@@ -45,3 +45,16 @@ def test_a_label_printed_as_a_variant_finds_its_row():
     result = process_report(varied.encode(), "variant.txt")
     assert result_facts(result) == truth
     assert not [i for i in result.issues if i.rule in ("row_missing", "cells_unresolved", "cells_ambiguous")]
+
+
+@pytest.mark.parametrize("printed, reading", [
+    ("30 0 0 0 03", (3, 0, 0, 0, 0, 0, 3)),  # spaces inside a run of one-digit cells
+    ("1 20 0 0 03", (1, 2, 0, 0, 0, 0, 3)),
+    ("10 0 0 0 0 10", None),  # 10 or 1 0: the sums allow several readings, so none is loaded
+])
+def test_spaces_inside_a_run_of_one_digit_cells(printed, reading):
+    from pipeline.parse.cells import candidates, tokenize
+    from pipeline.parse.templates import SumRule
+
+    found = candidates(tokenize(printed), 7, (SumRule(parts=(0, 1, 2, 3, 4, 5), total=6),))
+    assert (found == [reading]) if reading else len(found) != 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pipeline.parse.templates import SumRule
@@ -147,6 +147,10 @@ def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_
             if satisfies(vec, sums):
                 found.add(vec)
         return sorted(found)
+    if sums and any(c.raw.isdigit() and len(c.raw) == 1 for c in cells):
+        # spaces inside a run of one-digit cells (30 0 0 0 03 is 3 0 0 0 0 0 3): in a short row with
+        # sums, a number of several digits may hold two cells; the sums decide, and only alone
+        cells = [replace(c, splittable=True) if c.raw.isdigit() and len(c.raw) > 1 else c for c in cells]
     if any(c.splittable for c in cells):
         found.update(v for v in _splits(cells, n, sums) if not sums or satisfies(v, sums))
     if sums and n - k == 1:
