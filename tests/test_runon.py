@@ -9,6 +9,7 @@ import pytest
 from conftest import result_facts
 
 from pipeline.batch.report import process_report
+from pipeline.parse.rows import _one_edit
 from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_text
 
 PROSE = "2025年，本机关将进一步做好政府信息公开工作，全年主动公开信息198条。"
@@ -58,3 +59,29 @@ def test_spaces_inside_a_run_of_one_digit_cells(printed, reading):
 
     found = candidates(tokenize(printed), 7, (SumRule(parts=(0, 1, 2, 3, 4, 5), total=6),))
     assert (found == [reading]) if reading else len(found) != 1
+
+
+@pytest.mark.parametrize("template_label, printed", [
+    ("属于国家秘密", "属于国家机密"),  # one character off
+    ("本机关不掌握相关政府信息", "本机关不掌握相关的政府信息"),  # 的 added
+    ("没有现成信息需要另行制作", "没有现成信息须另行制作"),  # two edits: the shorter keys (另行制作) find it
+    ("属于行政查询事项", "属于行政査询事项"),  # a variant character (査)
+])
+def test_labels_one_character_off_find_their_row(template_label, printed):
+    truth, text = _truth_and_text(5, 2023)
+    varied = text.replace(template_label, printed)
+    result = process_report(varied.encode(), "varied.txt")
+    got = result_facts(result)
+    assert {k: v for k, v in got.items() if truth.get(k) != v} == {}  # never a wrong number
+    if _one_edit(printed, template_label):
+        assert got == truth
+
+
+def test_a_text_as_close_to_two_labels_is_not_chosen():
+    from pipeline.parse.rows import _find_fuzzy
+    from pipeline.text.norm import CompactIndex
+
+    index = CompactIndex("7.属于行政执法案件\t0\t1")
+    found = _find_fuzzy(index, ["属于行政执法案卷"], 0, len(index.compact), ["属于行政执法案卷", "属于行政执法案例"])
+    assert isinstance(found, str) and "neither is chosen" in found
+    assert _find_fuzzy(index, ["属于行政执法案卷"], 0, len(index.compact), ["属于行政执法案卷"]) == (2, 10)

@@ -93,6 +93,49 @@ def _find_interleaved(index: CompactIndex, key: str, start: int, end: int) -> tu
     return None
 
 
+MIN_FUZZY_KEY = 6  # labels this long may be found one character off (案件 for 案卷, 的 left out, 處 for 处)
+
+
+def _find_fuzzy(index: CompactIndex, keys: Sequence[str], start: int, end: int,
+                others: Sequence[str]) -> tuple[int, int] | str | None:
+    """A full label printed one edit away from the template's, found where one of its halves stands
+    whole. A text as close to another row's label is not chosen: its reason comes back instead."""
+    for key in (compact(k) for k in keys):
+        if len(key) < MIN_FUZZY_KEY:
+            continue
+        half = len(key) // 2
+        found: list[tuple[int, int]] = []
+        for piece, offset in ((key[half:], half), (key[:half], 0)):
+            pos = index.find(piece, start, end)
+            while pos >= 0 and not found:
+                for first in (pos - offset - 1, pos - offset, pos - offset + 1):
+                    for length in (len(key), len(key) - 1, len(key) + 1):
+                        window = index.compact[first:first + length]
+                        if first >= start and first + length <= end and _one_edit(window, key):
+                            found.append((first, first + length))
+                pos = index.find(piece, pos + 1, end)
+        if not found:
+            continue
+        first, last = min(found, key=lambda f: (f[0], abs(f[1] - f[0] - len(key))))  # earliest, then whole
+        window = index.compact[first:last]
+        rivals = [o for o in others if o != key and len(o) >= MIN_FUZZY_KEY and (o in window or _one_edit(window, o))]
+        if rivals:
+            return f"「{window}」 is one character from the labels of two rows ({key}, {rivals[0]}): neither is chosen"
+        return first, last
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by at most one inserted, deleted or replaced character."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
+    return short[i:] == long[i + 1:]
+
+
 def _find_preferred(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
     """Position of the first key in `keys` order that occurs: anchors are listed most specific first."""
     for key in keys:
@@ -107,13 +150,22 @@ def _specific(keys: Sequence[str]) -> tuple[str, ...]:
     return tuple(k for k in keys if len(k) >= 4)
 
 
-def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int) -> list[_Located]:
+def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int,
+                 notes: list[Violation] | None = None) -> list[_Located]:
     found: list[_Located] = []
     cursor = start
+    every_key = [compact(k) for r in rows for k in r.keys]
     for i, row in enumerate(rows):
         if not row.keys:
             continue
         hit = _find_first(index, row.keys, cursor, end) or _first_interleaved(index, row.keys, cursor, end)
+        if hit is None:
+            fuzzy = _find_fuzzy(index, row.keys, cursor, end, every_key)
+            if isinstance(fuzzy, str):
+                if notes is not None:
+                    notes.append(Violation("label_ambiguous", f"{row.code}: {fuzzy}"))
+                continue
+            hit = fuzzy
         if hit is None:
             continue
         # only full labels can tell that a row is absent: short fragments (其他) also stand in headings
@@ -145,7 +197,7 @@ def parse_tables(text: str, template: Template) -> Parsed:
         else:
             stop = _find_first(index, block.end_anchors, a_end) if block.end_anchors else None
             b_end = stop[0] if stop else len(index.compact)
-        located = _locate_rows(index, block.rows, a_start, b_end)
+        located = _locate_rows(index, block.rows, a_start, b_end, parsed.issues)
         if n + 1 < len(spans) and located:  # the next table starts at its first anchor after our last row
             limit = _find_first(index, spans[n + 1][0].anchors, located[-1].end)
             b_end = limit[0] if limit else b_end
