@@ -192,27 +192,24 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> Iterator[
     """Split digit runs into more cells (no leading zeros) until there are `n`, checking sums early.
 
     The columns are filled from the right: the templates print a sum's total after its parts (总计 last),
-    so the total is known before its parts, and every part is bounded by what the total leaves. A run of
-    20 digits for 7 columns is then settled in thousands of steps, not millions."""
-    if any(rule.total < max(rule.parts) for rule in sums):
-        yield from _splits_left_to_right(cells, n, sums)
-        return
+    so the total is known before its parts, and every part is bounded by what the total leaves (when no
+    value of the row can be negative). A run of 20 digits for 7 columns is then settled in thousands of
+    steps, not millions. A sum is checked exactly once its last member (leftmost) is placed."""
     budget = [SPLIT_BUDGET]
-    totals = {rule.total: k for k, rule in enumerate(sums)}
-    part_of: dict[int, list[int]] = {}
+    members: dict[int, list[int]] = {}  # column -> the sums it is the total or a part of
     for k, rule in enumerate(sums):
-        for part in rule.parts:
-            part_of.setdefault(part, []).append(k)
-    first_part = [min(rule.parts) for rule in sums]
+        for col in (*rule.parts, rule.total):
+            members.setdefault(col, []).append(k)
+    leftmost = [min(*rule.parts, rule.total) for rule in sums]
+    bounded = not any(c.raw.startswith("-") for c in cells)  # parts never lower what a total still needs
 
     def assign(col: int, value: float, left: tuple) -> tuple | None:
         """What each sum still needs once column `col` holds `value`; None when a sum cannot be kept."""
         now = list(left)
-        if (k := totals.get(col)) is not None:
-            now[k] = value
-        for k in part_of.get(col, ()):
-            now[k] -= value
-            if now[k] < -1e-9 or (col == first_part[k] and abs(now[k]) > 1e-9):
+        for k in members.get(col, ()):
+            total = sums[k].total
+            now[k] += value if col == total else -value
+            if (bounded and col <= total and now[k] < -1e-9) or (col == leftmost[k] and abs(now[k]) > 1e-9):
                 return None
         return tuple(now)
 
@@ -248,57 +245,6 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> Iterator[
                 yield from walk(ci, digits[:cut], col - 1, [*acc, value], after)
 
     yield from walk(len(cells) - 1, None, n - 1, [], tuple(0.0 for _ in sums))
-
-
-def _splits_left_to_right(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> Iterator[tuple[float, ...]]:
-    """`_splits` for sums whose total stands before a part: left to right, a sum checked once complete."""
-    budget = [SPLIT_BUDGET]
-    completes = {r.total: r for r in sums}
-
-    def pieces(digits: str, count: int) -> Iterator[list[str]]:
-        if count == 1:
-            if digits == "0" or not digits.startswith("0"):
-                yield [digits]
-            return
-        if digits.startswith("0"):
-            for rest in pieces(digits[1:], count - 1):
-                yield ["0", *rest]
-            return
-        for cut in range(1, len(digits) - count + 2):
-            for rest in pieces(digits[cut:], count - 1):
-                yield [digits[:cut], *rest]
-
-    def walk(i: int, acc: list[float]) -> Iterator[tuple[float, ...]]:
-        budget[0] -= 1
-        if budget[0] < 0:
-            return
-        remaining_cells = len(cells) - i
-        if i == len(cells):
-            if len(acc) == n:
-                yield tuple(acc)
-            return
-        cell = cells[i]
-        room = n - len(acc) - (remaining_cells - 1)
-        if not cell.splittable:
-            counts: Iterator[int] = iter((1,))
-        else:
-            digits = cell.raw.lstrip("-")
-            counts = iter(range(1, min(room, len(digits)) + 1))
-        for count in counts:
-            if cell.splittable:
-                sign = "-" if cell.raw.startswith("-") else ""
-                options = ([sign + p[0], *p[1:]] for p in pieces(cell.raw.lstrip("-"), count))
-            else:
-                options = iter(([cell.raw],) if cell.value is not None else ([None],))  # type: ignore[list-item]
-            for option in options:
-                nums = [0 if p is None else _as_number(p) for p in option]
-                new = acc + nums
-                if any(idx in completes and idx < len(new) and not satisfies_rule(new, completes[idx])
-                       for idx in range(len(acc), len(new))):
-                    continue
-                yield from walk(i + 1, new)
-
-    yield from walk(0, [])
 
 
 def satisfies_rule(values: Sequence[float], rule: SumRule) -> bool:
