@@ -46,18 +46,16 @@ class CliError(Exception):
         self.code = code
 
 
-def _open_published(args: argparse.Namespace):
+def _open_published(args: argparse.Namespace, query_only: bool = False):
     try:
-        return warehouse.connect(data_dir(args.data_dir) / warehouse.WAREHOUSE_FILE, read_only=True)
+        return warehouse.connect(data_dir(args.data_dir) / warehouse.WAREHOUSE_FILE, read_only=True,
+                                 query_only=query_only)
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from exc
 
 
 def _sql(args: argparse.Namespace) -> int:
-    try:
-        con = warehouse.connect_query_only(data_dir(args.data_dir) / warehouse.WAREHOUSE_FILE)
-    except FileNotFoundError as exc:
-        raise CliError(str(exc)) from exc
+    con = _open_published(args, query_only=True)
     try:
         frame = con.execute(args.query).fetchdf()
     except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from pipeline.load.divisions import LEVELS
 from pipeline.load.facts import ReportResult, fact_frames
-from pipeline.load.identity import Identity, agency_id_of, canonical_name, identify
+from pipeline.load.identity import Identity, agency_id_of, canonical_name
 from pipeline.load.lock import writer_lock
 from pipeline.parse.rules import INCOMPLETE_RULES, NOTE_RULES
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
@@ -90,18 +90,12 @@ QUERY_ONLY = {"enable_external_access": False, "autoinstall_known_extensions": F
               "autoload_known_extensions": False, "lock_configuration": True}
 
 
-def connect_query_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """The published warehouse, read-only and sandboxed for an analyst's SQL (`gongkai sql`)."""
-    if not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `gongkai ingest` or `gongkai run` first")
-    return duckdb.connect(str(path), read_only=True, config=dict(QUERY_ONLY))
-
-
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    if read_only:
+def connect(path: Path, read_only: bool = False, query_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """`query_only`: read-only and sandboxed for an analyst's SQL (`gongkai sql`)."""
+    if read_only or query_only:
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}: run `gongkai ingest` or `gongkai run` first")
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True, config=dict(QUERY_ONLY) if query_only else {})
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     for statement in _ddl():
@@ -222,19 +216,17 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
         })
         issues += [{"report_id": r.report_id, "rule": v.rule, "detail": v.detail, "severity": _severity(v.rule),
                     "year": meta and meta.year} for v in r.issues]
-        if r.agency_id and meta and region:
-            body = r.identity if r.identity is not None else identify(meta.agency_name, region)
+        body = r.identity  # set by the parse whenever the report names its body
+        if body is not None and meta and region:
             for row in _governments_above(body):  # the division tree's governments, for parent_id
                 agencies.setdefault(row["agency_id"], row)
-            names = {d.level: d.name for d in body.chain} if body else {}
-            agencies[r.agency_id] = {
-                "agency_id": r.agency_id, "name": meta.agency_name,
+            names = {d.level: d.name for d in body.chain}
+            agencies[body.agency_id] = {
+                "agency_id": body.agency_id, "name": meta.agency_name,
                 "province": names.get("province", region.province), "city": names.get("city", region.city),
-                "county": names.get("county", region.county), "adcode": body.adcode if body else region.adcode,
-                "level": (body.level if body and body.level else None)
-                or _level(meta.agency_name, region.county, region.city, region.province),
-                "parent_id": agency_id_of(body.parent_key) if body else None,
-                "canonical_name": canonical_name(meta.agency_name or "")}
+                "county": names.get("county", region.county), "adcode": body.adcode,
+                "level": body.level or _level(meta.agency_name, region.county, region.city, region.province),
+                "parent_id": agency_id_of(body.parent_key), "canonical_name": canonical_name(meta.agency_name or "")}
     cols = table_columns()
     frames = {
         "reports": pd.DataFrame(reports, columns=cols["reports"]),
@@ -244,11 +236,9 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
     return frames | fact_frames(list(results))
 
 
-def _governments_above(body: Identity | None) -> list[dict]:
+def _governments_above(body: Identity) -> list[dict]:
     """agencies rows for the governments of the body's seat chain (province, city, county), each the
     child of the one above: parent_id follows the division tree even for governments with no report."""
-    if body is None or not body.chain:
-        return []
     rows, names = [], {}
     chain = body.chain if body.level not in LEVELS else body.chain[:-1]  # a government is its own row
     for i, division in enumerate(chain):
