@@ -82,6 +82,6 @@ def test_a_text_as_close_to_two_labels_is_not_chosen():
     from pipeline.text.norm import CompactIndex
 
     index = CompactIndex("7.属于行政执法案件\t0\t1")
-    found = _find_fuzzy(index, ["属于行政执法案卷"], 0, len(index.compact), ["属于行政执法案卷", "属于行政执法案例"])
+    found = _find_fuzzy(index, ["属于行政执法案卷"], 0, len(index.compact), ["属于行政执法案例"])  # another row's
     assert isinstance(found, str) and "neither is chosen" in found
-    assert _find_fuzzy(index, ["属于行政执法案卷"], 0, len(index.compact), ["属于行政执法案卷"]) == (2, 10)
+    assert _find_fuzzy(index, ["属于行政执法案卷"], 0, len(index.compact), ["属于行政查询事项"]) == (2, 10)

@@ -118,7 +118,7 @@ def _find_fuzzy(index: CompactIndex, keys: Sequence[str], start: int, end: int,
             continue
         first, last = min(found, key=lambda f: (f[0], abs(f[1] - f[0] - len(key))))  # earliest, then whole
         window = index.compact[first:last]
-        rivals = [o for o in others if o != key and len(o) >= MIN_FUZZY_KEY and (o in window or _one_edit(window, o))]
+        rivals = [o for o in others if len(o) >= MIN_FUZZY_KEY and (o in window or _one_edit(window, o))]
         if rivals:
             return f"「{window}」 is one character from the labels of two rows ({key}, {rivals[0]}): neither is chosen"
         return first, last
@@ -154,13 +154,13 @@ def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int,
                  notes: list[Violation] | None = None) -> list[_Located]:
     found: list[_Located] = []
     cursor = start
-    every_key = [compact(k) for r in rows for k in r.keys]
     for i, row in enumerate(rows):
         if not row.keys:
             continue
         hit = _find_first(index, row.keys, cursor, end) or _first_interleaved(index, row.keys, cursor, end)
         if hit is None:
-            fuzzy = _find_fuzzy(index, row.keys, cursor, end, every_key)
+            others = [compact(k) for r in rows if r is not row for k in r.keys]  # never the row's own
+            fuzzy = _find_fuzzy(index, row.keys, cursor, end, others)
             if isinstance(fuzzy, str):
                 if notes is not None:
                     notes.append(Violation("label_ambiguous", f"{row.code}: {fuzzy}"))
