@@ -2,9 +2,9 @@
 tesseract (chi_sim), all laid out in pdfplumber's object model, so the same table finder and text-line
 clustering as for a text PDF read the cells (`pdf._page_items`).
 
-The rules are erased before tesseract reads the page (a rule beside a digit reads as 1 or |); each
-word's box is split evenly among its characters, so digits run together across two cells still land in
-their own cells. Numbers read this way are marked OCR-derived by the caller.
+The rules are erased before tesseract reads the page (a rule beside a digit reads as 1 or |). Table
+cells are read one under another in a mosaic, so one cell's digits never run into the next one's; the
+text around the tables is read as lines. Numbers read this way are marked OCR-derived by the caller.
 """
 
 from __future__ import annotations
@@ -121,9 +121,10 @@ CELL_INSET = 4  # pixels trimmed from each side of a cell: what is left of its r
 
 
 def _read_cells(image: PageImage, cells: list[tuple[float, float, float, float]]) -> list[str]:
-    """Every cell's text from two tesseract calls: the cells stacked one under another in a mosaic, so a
-    cell's digits never run into its neighbour's (on the page, with the rules gone, they would). Read as
-    Chinese (labels, headers, 无) and as digits only (a lone 5 or 21 that chi_sim reads as 四 or 兄)."""
+    """Every cell's text from three tesseract calls over the cells stacked one under another in a mosaic,
+    so a cell's digits never run into its neighbour's (on the page, with the rules gone, they would). Read
+    as Chinese (labels, headers, 无) and twice as digits only (a lone 5 or 21 that chi_sim reads as 四 or
+    兄), at its size and at twice it."""
     plain, tight = [], []
     for x0, top, x1, bottom in cells:
         crop = image.clean[_px(top, image) + CELL_INSET:_px(bottom, image) - CELL_INSET,

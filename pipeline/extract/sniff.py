@@ -38,5 +38,8 @@ def _binary(sample: bytes) -> bool:
     """NUL bytes, or a share of control bytes no text in any of the reports' charsets has."""
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > 0.05 * len(sample)
+
+
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))  # not tab, line breaks or ESC
