@@ -111,10 +111,5 @@ def _by_names(name: str, region: Region, rest: str) -> Identity:
     return Identity(key, None, None, (), None, tuple(places))
 
 
-def agency_key(name: str | None, region: Region) -> str | None:
-    found = identify(name, region)
-    return found.key if found else None
-
-
 def agency_id_of(key: str | None) -> str | None:
     return None if key is None else "ag_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
