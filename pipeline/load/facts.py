@@ -47,6 +47,8 @@ def fact_rows(parsed: Parsed) -> FactRows:
     for reading in parsed.readings.values():
         row = reading.row
         for column, value in zip(row.columns, reading.values, strict=True):
+            if value is None:
+                continue  # a cell whose readings differ: left out, listed in report_issues
             dims = {**row.dims, **column.dims}
             rows[row.table].append((*(dims.get(d) for d in FACT_DIMS[row.table]), value))
     return rows

@@ -109,12 +109,13 @@ def _chunk_cells(chunk: str, glued_left: bool = False) -> tuple[Cell, ...]:
         if (n := _NOTE.match(chunk, end)) is not None:
             note, end = n.group(1), n.end()
         pos = max(pos, end)
-        plain = raw.lstrip("-")
+        whole = raw.lstrip("-").split(".")[0]
         # Digits may hold several cells only where the text ran them together: glued to the label or to
         # what follows (行政许可3960181, 640020470二、), or with a leading zero no single number has (000023).
+        # An amount's whole digits may hold the count printed before it (采购135 and 75394432.52元).
         glued = ((m.start() > 0 and chunk[m.start() - 1] not in "-+") or (m.start() == 0 and glued_left)
                  or pos < len(chunk) or len(raw) < m.end() - m.start())
-        splittable = plain.isdigit() and len(plain) > 1 and (glued or plain.startswith("0"))
+        splittable = "," not in raw and len(whole) > 1 and (glued or whole.startswith("0"))
         out.append(Cell(_as_number(raw), raw, splittable, unit, note))
     return tuple(out)
 
@@ -129,12 +130,14 @@ def satisfies(values: Sequence[float], sums: Sequence[SumRule]) -> bool:
     return all(satisfies_rule(values, r) for r in sums)
 
 
-def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool = False) -> list[tuple[float, ...]]:
-    """Every reading of `cells` as `n` column values that the layout and the sums allow."""
+def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool = False,
+               money: Sequence[bool] = ()) -> list[tuple[float, ...]]:
+    """Every reading of `cells` as `n` column values that the layout and the sums allow. `money`: the
+    columns in 万元, where an amount printed in 元 is converted."""
     cells = _trim_blanks(list(cells), n)
     k = len(cells)
     if k == n:
-        return [tuple(c.number for c in cells)]
+        return [tuple(_in_column(c.number, c, col, money) for col, c in enumerate(cells))]
     found: set[tuple[float, ...]] = set()
     if k > n:
         values = [c.number for c in cells]
@@ -152,7 +155,7 @@ def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_
         # sums, a number of several digits may hold two cells; the sums decide, and only alone
         cells = [replace(c, splittable=True) if c.raw.isdigit() and len(c.raw) > 1 else c for c in cells]
     if any(c.splittable for c in cells):
-        found.update(v for v in _splits(cells, n, sums) if not sums or satisfies(v, sums))
+        found.update(v for v in _splits(cells, n, sums, money) if not sums or satisfies(v, sums))
     if sums and n - k == 1:
         found.update(_with_one_missing([c.number for c in cells], n, sums))
     return sorted(found)
@@ -188,13 +191,19 @@ def _with_one_missing(values: list[float], n: int, sums: Sequence[SumRule]) -> I
             yield tuple(vec)  # type: ignore[arg-type]
 
 
-def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> Iterator[tuple[float, ...]]:
+def _in_column(value: float, cell: Cell, col: int, money: Sequence[bool]) -> float:
+    """A value as the column holds it: an amount printed in 元 in a 万元 column is converted."""
+    return round(value / 10_000, 6) if cell.unit == "元" and col < len(money) and money[col] else value
+
+
+def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], money: Sequence[bool] = ()) -> Iterator[tuple[float, ...]]:
     """Split digit runs into more cells (no leading zeros) until there are `n`, checking sums early.
 
     The columns are filled from the right: the templates print a sum's total after its parts (总计 last),
     so the total is known before its parts, and every part is bounded by what the total leaves (when no
     value of the row can be negative). A run of 20 digits for 7 columns is then settled in thousands of
-    steps, not millions. A sum is checked exactly once its last member (leftmost) is placed."""
+    steps, not millions. A sum is checked exactly once its last member (leftmost) is placed.
+    An amount's decimals (and its unit) stay with the rightmost piece of its run."""
     budget = [SPLIT_BUDGET]
     members: dict[int, list[int]] = {}  # column -> the sums it is the total or a part of
     for k, rule in enumerate(sums):
@@ -225,13 +234,22 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> Iterator[
         if col < ci:
             return  # fewer columns left than cells
         if not cell.splittable:
-            if (after := assign(col, cell.number, left)) is not None:
-                yield from walk(ci - 1, None, col - 1, [*acc, cell.number], after)
+            value = _in_column(cell.number, cell, col, money)
+            if (after := assign(col, value, left)) is not None:
+                yield from walk(ci - 1, None, col - 1, [*acc, value], after)
             return
         sign = "-" if cell.raw.startswith("-") else ""
-        digits = rest if rest is not None else cell.raw.lstrip("-")
+        whole, _, fraction = cell.raw.lstrip("-").partition(".")
+        digits = rest if rest is not None else whole
+        tail = "" if rest is not None or not fraction else "." + fraction  # only the rightmost piece has decimals
+
+        def value_of(piece: str) -> float:
+            number = float(piece + tail) if tail else int(piece)
+            return _in_column(number, cell, col, money) if rest is None else number
+
         if digits == "0" or not digits.startswith("0"):  # the rest of the run as its leftmost piece
-            value = -int(digits) if sign else int(digits)
+            value = value_of(digits)
+            value = -value if sign else value
             if (after := assign(col, value, left)) is not None:
                 yield from walk(ci - 1, None, col - 1, [*acc, value], after)
         if col - ci < 1:
@@ -240,7 +258,7 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule]) -> Iterator[
             piece = digits[cut:]
             if piece != "0" and piece.startswith("0"):
                 continue
-            value = int(piece)
+            value = value_of(piece)
             if (after := assign(col, value, left)) is not None:
                 yield from walk(ci, digits[:cut], col - 1, [*acc, value], after)
 

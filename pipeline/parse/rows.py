@@ -10,18 +10,17 @@ headers repeated across pages.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.parse.cells import BLANK_MARK, Cell, candidates, printed_cells, tokenize
-from pipeline.parse.rules import Violation, column_violations
+from pipeline.parse.rules import Violation
+from pipeline.parse.solve import agreed, settle
 from pipeline.parse.templates import Block, Row, Template
 from pipeline.text.norm import CompactIndex, compact
 
 LOOKAHEAD_ROWS = 2  # a row found after one of the next rows' labels is taken as missing
-SOLVER_COMBINATIONS = 50_000
 MIN_INTERLEAVED_KEY, MAX_GAP, MAX_SPAN_EXTRA = 6, 10, 20  # interleaved labels: long ones, short gaps
 PAREN_LOOKBACK = 120  # characters of the same cell searched back for an open parenthesis
 GAP_STOP = "。；;"  # a sentence end never falls inside a label
@@ -31,7 +30,7 @@ _MID_WORD_PLACEHOLDER = re.compile(r"^[无—\-/]+(?=\s|$)")
 @dataclass
 class RowReading:
     row: Row
-    values: tuple[float, ...]
+    values: tuple[float | None, ...]  # None: a cell whose readings differ, left out
     cells: list[Cell]  # as printed; may differ in number from values when a row was resolved
 
 
@@ -239,7 +238,8 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
         if any(key in index.compact[s:e] for key in absent_keys):
             options[row.code] = []  # another row's label sits among these numbers: they cannot be assigned
             continue
-        options[row.code] = candidates(cells, n, row.sums, repeated_ok=not row.keys) if cells else []
+        options[row.code] = (candidates(cells, n, row.sums, repeated_ok=not row.keys, money=[c.money for c in row.columns])
+                              if cells else [])
     found_codes = found | {r.code for r in headless if r.code in printed}
     for row in block.rows:
         if row.optional or row.code in found_codes:
@@ -270,26 +270,33 @@ GLUE = "|"  # stands for the text cut off after a run of digits
 
 def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],
              printed: dict[str, tuple[Row, list[Cell]]], parsed: Parsed) -> None:
-    """Keep each row's reading when it is the only one the rules allow."""
+    """Keep each row's reading when it is the only one the rules allow; of a row with several, keep the
+    cells on which every reading agrees and list the readings."""
     certain = {code: opts[0] for code, opts in options.items() if len(opts) == 1}
     ambiguous = {code: opts for code, opts in options.items() if len(opts) > 1}
     if ambiguous and block.name == "三":
-        certain.update(_solve_columns(certain, ambiguous))
+        ambiguous = settle(certain, ambiguous)
+        certain.update({code: opts[0] for code, opts in ambiguous.items() if len(opts) == 1})
     for code, (row, cells) in printed.items():
         if code in certain:
-            parsed.readings[code] = RowReading(row, _in_wan_yuan(row, certain[code], cells), cells)
+            parsed.readings[code] = RowReading(row, certain[code], cells)
             _note_cells(code, row, cells, parsed)
         elif not cells:
             parsed.issues.append(Violation("cells_missing", f"{code}: no numbers printed"))
-        elif options[code]:  # several readings keep every rule: each cell where they differ is left out
-            raw = " ".join(c.raw for c in cells)
-            shown = " | ".join(" ".join(_plain(v) for v in reading) for reading in options[code][:MAX_LISTED])
-            more = f" (and {len(options[code]) - MAX_LISTED} more)" if len(options[code]) > MAX_LISTED else ""
+        elif readings := ambiguous.get(code):  # several readings keep every rule: the cells they differ on are left out
+            known = agreed(readings)
+            if any(v is not None for v in known):
+                parsed.readings[code] = RowReading(row, known, cells)
+            raw = " ".join(c.raw + (c.unit or "") for c in cells)
+            shown = " | ".join(" ".join(_plain(v) for v in reading) for reading in readings[:MAX_LISTED])
+            more = f" (and {len(readings) - MAX_LISTED} more)" if len(readings) > MAX_LISTED else ""
             rules = "the row's sums and table 三's column sums and balance" if row.sums else "no sum (the template has none here)"
+            left_out = ", ".join("/".join(c.dims.values()) or str(i) for i, (c, v) in enumerate( zip(row.columns, known, strict=True)) if v is None)
             parsed.issues.append(Violation("cells_ambiguous", f"{code}: [{raw}] for {len(row.columns)} columns; "
-                                           f"{len(options[code])} readings fit {rules}: {shown}{more}; left out"))
+                                           f"{len(readings)} readings fit {rules}: {shown}{more}; "
+                                           f"left out: {left_out}"))
         else:
-            raw = " ".join(c.raw for c in cells)
+            raw = " ".join(c.raw + (c.unit or "") for c in cells)
             parsed.issues.append(Violation("cells_unresolved", f"{code}: {len(cells)} cells [{raw}] for "
                                            f"{len(row.columns)} columns; no reading fits the template; left out"))
 
@@ -297,38 +304,8 @@ def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],
 MAX_LISTED = 20  # readings listed in a cells_ambiguous issue
 
 
-def _plain(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def _solve_columns(certain: dict[str, tuple[float, ...]],
-                   ambiguous: dict[str, list[tuple[float, ...]]]) -> dict[str, tuple[float, ...]]:
-    codes = list(ambiguous)
-    total = 1
-    for code in codes:
-        total *= len(ambiguous[code])
-    if total > SOLVER_COMBINATIONS:
-        return {}
-    fits = []
-    for combo in itertools.product(*(ambiguous[c] for c in codes)):
-        vectors = dict(certain) | dict(zip(codes, combo, strict=True))
-        if not column_violations(vectors):
-            fits.append(combo)
-    out = {}
-    for i, code in enumerate(codes):
-        values = {combo[i] for combo in fits}
-        if len(values) == 1:
-            out[code] = values.pop()
-    return out
-
-
-def _in_wan_yuan(row: Row, values: tuple[float, ...], cells: list[Cell]) -> tuple[float, ...]:
-    """Amounts printed in 元 (75394432.52元) become 万元, the template's unit."""
-    shown = printed_cells(cells, len(row.columns))
-    if len(shown) != len(values):
-        return values
-    return tuple(round(v / 10_000, 6) if col.money and c.unit == "元" else v
-                 for v, col, c in zip(values, row.columns, shown, strict=True))
+def _plain(value: float | None) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.6f}".rstrip("0")  # type: ignore[arg-type]
 
 
 def _note_cells(code: str, row: Row, cells: list[Cell], parsed: Parsed) -> None:

@@ -6,13 +6,13 @@ so the same functions both judge a report and choose between readings of a damag
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.parse.cells import satisfies_rule
 from pipeline.parse.templates import APPLICANTS, Row
 
-Vectors = Mapping[str, Sequence[float]]
+Vectors = Mapping[str, Sequence[float | None]]  # None: a cell left out
 
 RECEIVED, CARRIED_OVER, CARRIED_FORWARD = "applications:received", "applications:carried_over", "applications:carried_forward"
 OUTCOME_TOTAL, OTHER_HEADING = "outcomes:total", "outcomes:other"
@@ -24,36 +24,69 @@ class Violation:
     detail: str
 
 
-def row_sum_violations(row: Row, values: Sequence[float]) -> list[Violation]:
+def row_sum_violations(row: Row, values: Sequence[float | None]) -> list[Violation]:
     out = []
     for rule in row.sums:
-        if not satisfies_rule(values, rule):
+        if any(values[i] is None for i in (*rule.parts, rule.total)):
+            continue  # a cell left out (its readings differ): the sum cannot be judged
+        if not satisfies_rule(values, rule):  # type: ignore[arg-type]
             parts = [_col(row, i) for i in rule.parts]
-            got = sum(values[i] for i in rule.parts)
+            got = sum(values[i] for i in rule.parts)  # type: ignore[misc]
             name = "table4_total" if row.table == "appeals" else "table3_applicant_total"
-            out.append(Violation(name, f"{row.code}: {_col(row, rule.total)} = {_fmt(values[rule.total])}, "
+            out.append(Violation(name, f"{row.code}: {_col(row, rule.total)} = {_fmt(values[rule.total])}, "  # type: ignore[arg-type]
                                        f"but {' + '.join(parts)} = {_fmt(got)}"))
     return out
 
 
-def column_violations(vectors: Vectors) -> list[Violation]:
-    """Table 三, per applicant column: 一 + 二 = （七） + 四, and （七） = the sum of the outcome rows."""
-    out: list[Violation] = []
-    outcome_rows = [code for code in vectors if code.startswith("outcomes:") and code != OUTCOME_TOTAL]
+@dataclass(frozen=True)
+class Equation:
+    """One of table 三's column rules: in applicant column `column`, the rows of `left` add up to those of
+    `right`."""
+    rule: str
+    column: int
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+    def gap(self, vectors: Vectors) -> float | None:
+        """left - right, or None when a cell it needs is not known."""
+        values = [vectors[c][self.column] for c in (*self.left, *self.right)]
+        if any(v is None for v in values):
+            return None
+        return sum(values[:len(self.left)]) - sum(values[len(self.left):])  # type: ignore[arg-type]
+
+
+def column_equations(codes: Collection[str]) -> list[Equation]:
+    """Table 三's column rules among the rows `codes`, per applicant column: 一 + 二 = （七） + 四, and
+    （七） = the sum of the outcome rows."""
+    out: list[Equation] = []
+    outcome_rows = [code for code in codes if code.startswith("outcomes:") and code != OUTCOME_TOTAL]
     if any(code.startswith("outcomes:other.") for code in outcome_rows):
         outcome_rows = [code for code in outcome_rows if code != OTHER_HEADING]
-    for j, applicant in enumerate(APPLICANTS):
-        if all(k in vectors for k in (RECEIVED, CARRIED_OVER, OUTCOME_TOTAL, CARRIED_FORWARD)):
-            left = vectors[RECEIVED][j] + vectors[CARRIED_OVER][j]
-            right = vectors[OUTCOME_TOTAL][j] + vectors[CARRIED_FORWARD][j]
-            if abs(left - right) > 1e-9:
-                out.append(Violation("table3_balance", f"{applicant}: 本年新收 + 上年结转 = {_fmt(left)}, "
-                                                        f"but 总计 + 结转下年度 = {_fmt(right)}"))
-        if OUTCOME_TOTAL in vectors and outcome_rows:
-            total = sum(vectors[code][j] for code in outcome_rows)
-            if abs(total - vectors[OUTCOME_TOTAL][j]) > 1e-9:
-                out.append(Violation("table3_outcome_total", f"{applicant}: （七）总计 = "
-                                     f"{_fmt(vectors[OUTCOME_TOTAL][j])}, but the outcome rows add up to {_fmt(total)}"))
+    balance = all(k in codes for k in (RECEIVED, CARRIED_OVER, OUTCOME_TOTAL, CARRIED_FORWARD))
+    for j in range(len(APPLICANTS)):
+        if balance:
+            out.append(Equation("table3_balance", j, (RECEIVED, CARRIED_OVER), (OUTCOME_TOTAL, CARRIED_FORWARD)))
+        if OUTCOME_TOTAL in codes and outcome_rows:
+            out.append(Equation("table3_outcome_total", j, (OUTCOME_TOTAL,), tuple(outcome_rows)))
+    return out
+
+
+def column_violations(vectors: Vectors) -> list[Violation]:
+    """Table 三's column rules (`column_equations`) that these row vectors break."""
+    out: list[Violation] = []
+    for eq in column_equations(vectors):
+        gap = eq.gap(vectors)
+        if gap is None or abs(gap) <= 1e-9:
+            continue
+        applicant = APPLICANTS[eq.column]
+        left = sum(vectors[c][eq.column] for c in eq.left)  # type: ignore[misc]
+        right = sum(vectors[c][eq.column] for c in eq.right)  # type: ignore[misc]
+        if eq.rule == "table3_balance":
+            out.append(Violation(eq.rule, f"{applicant}: 本年新收 + 上年结转 = {_fmt(left)}, "
+                                          f"but 总计 + 结转下年度 = {_fmt(right)}"))
+        else:
+            out.append(Violation(eq.rule, f"{applicant}: （七）总计 = {_fmt(left)}, but the outcome rows add up to "
+                                          f"{_fmt(right)}"))
     return out
 
 
@@ -71,7 +104,7 @@ INCOMPLETE_RULES = frozenset({"table_missing", "row_missing", "cells_unresolved"
                               "legacy_template"})
 
 
-def check(rows: Mapping[str, tuple[Row, Sequence[float]]]) -> list[Violation]:
+def check(rows: Mapping[str, tuple[Row, Sequence[float | None]]]) -> list[Violation]:
     """Every consistency rule of the templates on one report's rows."""
     out: list[Violation] = []
     for row, values in rows.values():
