@@ -58,6 +58,15 @@ def tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
     label (行政许可2293) and are read wherever they stand.
     `glued_left`: the segment starts in the middle of a word (right after its label, 办理1000001).
     """
+    if len(segment) <= _SHORT_SEGMENT:
+        return list(_tokenize_short(segment, glued_left))
+    return _tokenize(segment, glued_left)
+
+
+_SHORT_SEGMENT = 120  # a grid row's numbers (\t0\t3\t0…): the same few repeat across rows and reports
+
+
+def _tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
     cells: list[Cell] = []
     first = True
     segment = _PAREN.sub(lambda m: m.group().replace(" ", ""), segment)  # 22（其中修订 16 件） is one cell
@@ -80,6 +89,7 @@ def tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
 
 
 _LEADING_NUMBER = re.compile(r"[-+]?\d")
+_tokenize_short = lru_cache(maxsize=1 << 16)(lambda segment, glued_left: tuple(_tokenize(segment, glued_left)))
 
 
 @lru_cache(maxsize=65536)  # reports repeat the same chunks (0, 1, 无) thousands of times; Cells are frozen

@@ -56,12 +56,24 @@ def _find_first(index: CompactIndex, keys: Sequence[str], start: int, end: int |
     best: tuple[int, int] | None = None
     for key in keys:
         key = compact(key)
-        pos = index.find(key, start, end)
-        while pos >= 0 and _in_parentheses(index, pos):
-            pos = index.find(key, pos + 1, end)
+        pos = _find_key(index, key, start, end)
         if pos >= 0 and (best is None or pos < best[0]):
             best = (pos, pos + len(key))
     return best
+
+
+def _find_key(index: CompactIndex, key: str, start: int, end: int | None) -> int:
+    """First occurrence of `key` in [start, end) outside a cell's parentheses, or -1. Rows are looked up
+    from a cursor that only moves forward, the next rows' labels each time: an earlier answer holds as
+    long as the cursor has not passed it."""
+    known = index.memo.get((key, end))
+    if known is not None and known[0] <= start and (known[1] < 0 or start <= known[1]):
+        return known[1]
+    pos = index.find(key, start, end)
+    while pos >= 0 and _in_parentheses(index, pos):
+        pos = index.find(key, pos + 1, end)
+    index.memo[(key, end)] = (start, pos)
+    return pos
 
 
 def _in_parentheses(index: CompactIndex, pos: int) -> bool:

@@ -52,6 +52,7 @@ class CompactIndex:
         # empty cells are layout, not part of a label; one regex pass keeps this off the profile
         self._pos = [m.start() for m in _KEPT.finditer(text)]
         self.compact = _DROPPED.sub("", text)
+        self.memo: dict = {}  # callers' answers about this text, kept with it (rows.py: where labels stand)
 
     def to_original(self, compact_pos: int) -> int:
         if compact_pos >= len(self._pos):
