@@ -100,12 +100,12 @@ def _cpca():  # the gazetteer loads in about a second: only when a region is wan
 
 
 def find_region(text: str, agency: str | None) -> Region:
-    """Province, city and county from the report's own words, never from a short name alone.
+    """Province, city and county from the report's own (normalised) words, never from a short name alone.
 
     The gazetteer (cpca) reads each clause; a level counts only where its name is printed in that
     clause, so a bare 宝山区 is not taken for 双鸭山市's (上海市 has one too).
     """
-    clauses = [c for c in _CLAUSE.split(normalise(text[:30000])) if 2 <= len(c) <= 80]
+    clauses = [c for c in _CLAUSE.split(text[:30000]) if 2 <= len(c) <= 80]  # normalised by describe
     clauses = [c.replace(" ", "") for c in dict.fromkeys(clauses) if re.search(r"[省市区县州旗盟]", c)][:600]
     if agency:
         clauses.insert(0, agency)
