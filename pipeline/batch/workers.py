@@ -39,7 +39,10 @@ def worker_count() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-PREFETCH = 8  # tasks queued in each worker: it never waits while the parent loads what came back
+# Tasks queued in each worker, so that it never waits while the parent loads what came back (a load
+# of a chunk takes a few hundred ms): PREFETCH until tasks have been timed, then enough for
+# PREFETCH_SECONDS of work, at most MAX_PREFETCH (a few KB of task messages, far below a pipe's buffer).
+PREFETCH, PREFETCH_SECONDS, MAX_PREFETCH = 8, 0.5, 128
 
 
 class _TimeUp(BaseException):  # not an Exception: a task's own `except Exception` must not swallow it
@@ -104,6 +107,7 @@ class _Worker:
         child.close()
         self.queue: deque[tuple[int, tuple]] = deque()  # given, not yet answered; the head is running
         self.started: float | None = None  # when the head task started (None: not yet)
+        self.took: float | None = None  # seconds the last task took
 
     def give(self, index: int, args: tuple) -> None:
         self.queue.append((index, args))
@@ -146,10 +150,11 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
     done: dict[int, Any] = {}
     given = 0
     next_out = 0
+    per_task: float | None = None  # seconds a task takes, on average (moving)
 
-    def top_up(worker: _Worker) -> int:
+    def top_up(worker: _Worker, depth: int) -> int:
         added = 0
-        while len(worker.queue) < PREFETCH:
+        while len(worker.queue) < depth:
             task = pending.popleft() if pending else next(source, None)
             if task is None:
                 break
@@ -158,8 +163,8 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
         return added
 
     try:
-        for worker in workers:
-            given += top_up(worker)
+        for depth in range(1, PREFETCH + 1):  # in turns: a small batch is shared, not all given to the first
+            given += sum(top_up(worker, depth) for worker in workers)
         if given == 0:
             return
         while next_out < given:
@@ -171,12 +176,16 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
                 if not worker.queue:
                     continue
                 replace = _collect(worker, ready, limits, done)
+                if worker.took is not None:
+                    per_task = worker.took if per_task is None else 0.9 * per_task + 0.1 * worker.took
+                    worker.took = None
                 if replace:
                     pending.extendleft(reversed(worker.queue))  # not started: given again, in order
                     worker.queue.clear()
                     worker.stop(kill=True)
                     worker = workers[i] = _Worker(ctx, fn, limits, warm)
-                given += top_up(worker)
+                depth = PREFETCH if per_task is None else int(PREFETCH_SECONDS / max(per_task, 1e-4))
+                given += top_up(worker, max(2, min(MAX_PREFETCH, depth)))
             while next_out in done:
                 yield next_out, done.pop(next_out)
                 next_out += 1
@@ -218,6 +227,8 @@ def _collect(worker: _Worker, ready: list, limits: Limits, done: dict[int, Any])
             worker.started = time.monotonic()
             continue
         worker.queue.popleft()
+        if worker.started is not None:
+            worker.took = time.monotonic() - worker.started
         worker.started = None
         done[got] = Crash(error) if error else value
         if error and "memory" in error:

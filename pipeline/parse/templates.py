@@ -9,6 +9,7 @@ so spacing, full-width forms and Kangxi radicals never need variants here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Row:
     sums: tuple[SumRule, ...] = ()
     optional: bool = False  # a heading that carries numbers only in some reports
 
-    @property
+    @cached_property  # looked up thousands of times a report
     def code(self) -> str:
         return self.table + ":" + ".".join(self.dims.values())
 
