@@ -40,6 +40,30 @@ def test_a_zero_fee_followed_by_a_year_is_zero():
     assert {k: v for k, v in got.items() if k[0] != "fees"} == {k: v for k, v in truth.items() if k[0] != "fees"}
 
 
+@pytest.mark.parametrize("prose", [
+    "（二）依申请公开情况。全年共收到申请15件，办结12件。",  # a heading that opens sentences
+    "（二）依申请公开：全年共收到申请15件；",
+    "二、全年共收到申请15件。",
+])
+def test_a_heading_that_opens_prose_ends_the_row(prose):
+    truth, text = _truth_and_text(11, 2023)
+    line = next(line for line in text.split("\n") if line.startswith("行政事业性收费"))
+    fee = line.split("\t")[-1]
+    ran_on = text.replace(line, "行政事业性收费" + fee + prose, 1)  # 15 and 12 are the prose's, not cells
+    result = process_report(ran_on.encode(), "heading.txt")
+    assert result_facts(result) == truth
+    assert not [i for i in result.issues if i.rule.startswith("cells_")]
+
+
+def test_a_group_label_among_a_rows_numbers_is_not_prose():
+    truth, text = _truth_and_text(5, 2021)
+    line = next(line for line in text.split("\n") if line.startswith("4.保护第三方合法权益"))
+    cells = line.split("\t")[1:]
+    merged = text.replace(line, "4.保护第三方合法权益\t" + "\t".join(cells[:3]) + "\t（三）不予公开\t"
+                          + "\t".join(cells[3:]), 1)  # a merged cell's label printed among the numbers
+    assert result_facts(process_report(merged.encode(), "merged.txt")) == truth
+
+
 def test_a_label_printed_as_a_variant_finds_its_row():
     truth, text = _truth_and_text(3, 2022)
     varied = text.replace("属于行政执法案卷", "属于行政执法案件")

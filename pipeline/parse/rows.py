@@ -262,10 +262,12 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
     _resolve(block, options, printed, parsed)
 
 
-# Where a row's numbers end in run-together text: a year word (2025年…) starts the report's prose; its
-# digits are never cells (行政事业性收费0 then 2025年 is 0, not 02025). Headings ((五), 三、) are not
-# such a mark: merged cells print a group's label among its rows' numbers.
-_PROSE = re.compile(r"(?:19|20)\d{2}\s*年")
+# Where a row's numbers end in run-together text: a year word (2025年…) or a heading that opens a
+# sentence (（二）依申请公开情况。…, （二）依申请公开：…) starts the report's prose; its digits are never cells
+# (行政事业性收费0 then 2025年 is 0, not 02025). A heading with no sentence after it is not such a mark:
+# merged cells print a group's label ((三)不予公开) among its rows' numbers.
+_HEADING = r"(?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}、)"
+_PROSE = re.compile(rf"(?:19|20)\d{{2}}\s*年|{_HEADING}[^\t\n]{{0,80}}?。|{_HEADING}[^\d\t\n]{{0,60}}?[；;：:]")
 
 
 def _before_prose(text: str) -> str:
