@@ -98,3 +98,17 @@ def test_an_amount_in_yuan_run_into_its_count_lists_every_split_in_wan_yuan():
     assert "135 7539.443252" in _readings(issue)  # the printed one: 135 projects, 75394432.52元
     assert not [k for k in result_facts(result) if k[0] == "procurement"]
     assert re.search(r"left out: projects, amount_wan_yuan$", issue)
+
+
+def test_a_table_too_large_to_prune_whole_keeps_every_true_reading():
+    """Twenty rows of twelve readings each: pruning stops at its work budget and whatever it returns
+    still holds each row's true reading (a cell is never settled by running out of time)."""
+    rng = random.Random(1)
+    truth = {f"outcomes:r{i}": tuple(rng.randint(0, 999) for _ in range(6)) for i in range(20)}
+    truth = {code: (*v, sum(v)) for code, v in truth.items()}
+    ambiguous = {code: [true] + [(*r, sum(r)) for r in (tuple(rng.randint(0, 999) for _ in range(6)) for _ in range(11))]
+                 for code, true in truth.items()}
+    total = tuple(sum(v[j] for v in truth.values()) for j in range(7))
+    certain = {RECEIVED: total, CARRIED_OVER: ZEROS, CARRIED_FORWARD: ZEROS, OUTCOME_TOTAL: total}
+    got = settle(certain, ambiguous)
+    assert all(truth[code] in got[code] for code in truth)

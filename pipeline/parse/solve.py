@@ -17,8 +17,9 @@ from pipeline.parse.rules import Equation, Vectors, column_equations, column_vio
 
 Reading = tuple[float | None, ...]
 
-MAX_REACHABLE = 20_000  # distinct sums kept per rule while pruning; past it that rule does not prune
-MAX_COMBINATIONS = 50_000  # combinations checked together once pruning is done
+MAX_REACHABLE = 5_000  # distinct sums kept per rule while pruning; past it that rule does not prune
+PRUNE_WORK = 400_000  # sums formed while pruning one table (a few hundred ms at most); then it stops
+MAX_COMBINATIONS = 20_000  # combinations checked together once pruning is done
 
 
 def settle(certain: Vectors, ambiguous: Mapping[str, Sequence[Reading]]) -> dict[str, list[Reading]]:
@@ -28,11 +29,12 @@ def settle(certain: Vectors, ambiguous: Mapping[str, Sequence[Reading]]) -> dict
     equations = column_equations([*certain, *ambiguous])
     if not equations:
         return domains
+    work = [PRUNE_WORK]  # what pruning has left to spend: every step that stops early keeps a sound answer
     changed = True
-    while changed:
+    while changed and work[0] > 0:
         changed = False
         for eq in equations:
-            for code, kept in _prune(eq, certain, domains).items():
+            for code, kept in _prune(eq, certain, domains, work).items():
                 if not kept:
                     return {code: list(readings) for code, readings in ambiguous.items()}
                 if len(kept) < len(domains[code]):
@@ -54,7 +56,8 @@ def settle(certain: Vectors, ambiguous: Mapping[str, Sequence[Reading]]) -> dict
     return domains | {code: [r for r in domains[code] if r in used[code]] for code in codes}
 
 
-def _prune(eq: Equation, certain: Vectors, domains: Mapping[str, list[Reading]]) -> dict[str, list[Reading]]:
+def _prune(eq: Equation, certain: Vectors, domains: Mapping[str, list[Reading]],
+           work: list[int]) -> dict[str, list[Reading]]:
     """The readings of each ambiguous row in `eq` for which the other rows can still make `eq` hold."""
     j = eq.column
     terms: list[tuple[str, int, set[float]]] = []
@@ -67,16 +70,20 @@ def _prune(eq: Equation, certain: Vectors, domains: Mapping[str, list[Reading]])
     for i, (code, sign, values) in enumerate(terms):
         if code not in domains or len(values) < 2:
             continue
-        reachable = _reachable([(s, v) for k, (_, s, v) in enumerate(terms) if k != i])
+        reachable = _reachable([(s, v) for k, (_, s, v) in enumerate(terms) if k != i], work)
         if reachable is None:
             continue
         out[code] = [r for r in domains[code] if _key(-sign * r[j]) in reachable]  # type: ignore[operator]
     return out
 
 
-def _reachable(terms: Sequence[tuple[int, set[float]]]) -> set[float] | None:
+def _reachable(terms: Sequence[tuple[int, set[float]]], work: list[int]) -> set[float] | None:
+    """Every sum the terms can make, or None when there are too many to be worth knowing."""
     sums = {0.0}
     for sign, values in terms:
+        work[0] -= len(sums) * len(values)
+        if work[0] < 0:
+            return None
         sums = {_key(s + sign * v) for s in sums for v in values}
         if len(sums) > MAX_REACHABLE:
             return None
