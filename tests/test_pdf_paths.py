@@ -7,8 +7,10 @@ import random
 
 import pytest
 from conftest import CORPUS
+from pdfplumber.table import TableFinder, intersections_to_cells
 
-from pipeline.extract.pdf import extract_pdf
+from pipeline.extract import grid, pdfium
+from pipeline.extract.pdf import _settings, extract_pdf
 from pipeline.parse.describe import describe
 from pipeline.synth.generate import SAMPLE_BODIES, Style, make_report, render_pdf
 
@@ -37,6 +39,23 @@ def test_synthetic_pdfs_read_the_same_by_both_paths(year, style):
     fast, reference = extract_pdf(data, "pdfium"), extract_pdf(data, "pdfplumber")
     assert (fast.text, fast.title, fast.pages) == (reference.text, reference.title, reference.pages)
     assert not fast.notes
+
+
+def test_cells_from_crossings_are_pdfplumbers_cells_on_every_page():
+    """grid.cells_of against pdfplumber's intersections_to_cells on every page of the corpus PDFs and of
+    synthetic PDFs of every layout (crossings from pdfplumber's own TableFinder), in the same order."""
+    pdfs = [p.read_bytes() for p in sorted(CORPUS.glob("raw/*.pdf"))]
+    pdfs += [_synthetic(year, style, seed) for year, style in CASES for seed in (1, 2)]
+    pages = 0
+    for data in pdfs:
+        doc = pdfium.open_document(data)
+        for index in range(len(doc)):
+            page = pdfium.read_page(doc, index)
+            crossings = TableFinder(page, _settings(page)).intersections
+            assert grid.cells_of(crossings) == intersections_to_cells(crossings)
+            pages += 1
+        doc.close()
+    assert pages > 90
 
 
 def test_a_font_the_file_only_names_is_left_to_pdfplumber_with_the_reason():

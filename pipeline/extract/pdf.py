@@ -19,7 +19,7 @@ from pdfplumber.utils import extract_text
 from pdfplumber.utils.exceptions import PdfminerException
 from pdfplumber.utils.text import LIGATURES
 
-from pipeline.extract import ocr, pdfium
+from pipeline.extract import grid, ocr, pdfium
 from pipeline.extract.model import PAGE_NUMBER, Document, ExtractionError, row_line
 from pipeline.text.norm import normalise
 
@@ -141,9 +141,10 @@ def _settings(page: pdfplumber.page.Page) -> dict:
 
 
 def _page_items(page: pdfplumber.page.Page) -> tuple[list[Placed], int]:
+    fast = isinstance(page, pdfium.PdfiumPage)  # pages read by pdfplumber stay pdfplumber's all through
     if _has_duplicates(page.chars, **DEDUPE):
         page = page.dedupe_chars(**DEDUPE)
-    tables = page.find_tables(_settings(page))
+    tables = grid.find_tables(page, _settings(page)) if fast else page.find_tables(_settings(page))
     placed: list[Placed] = []
     rest = page
     for table in tables:
