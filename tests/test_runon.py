@@ -10,7 +10,9 @@ from conftest import result_facts
 
 from pipeline.batch.report import process_report
 from pipeline.parse.rows import _one_edit
+from pipeline.parse.templates import TEMPLATES
 from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_text
+from pipeline.text.norm import TRADITIONAL_LABEL_FORMS
 
 PROSE = "2025年，本机关将进一步做好政府信息公开工作，全年主动公开信息198条。"
 
@@ -99,6 +101,28 @@ def test_labels_one_character_off_find_their_row(template_label, printed):
     assert {k: v for k, v in got.items() if truth.get(k) != v} == {}  # never a wrong number
     if _one_edit(printed, template_label):
         assert got == truth
+
+
+@pytest.mark.parametrize(("simplified", "traditional"), [
+    ("行政许可", "行政許可"), ("行政处罚", "行政處罰"), ("属于国家秘密", "屬於國家秘密"), ("予以公开", "予以公開"),
+    ("行政事业性收费", "行政事業性收費"), ("收到和处理政府信息公开申请情况", "收到和處理政府資訊公開申請情況"),
+])
+def test_labels_printed_in_traditional_forms_in_a_simplified_report_find_their_row(simplified, traditional):
+    truth, text = _truth_and_text(3, 2022)
+    result = process_report(text.replace(simplified, traditional).encode(), "traditional.txt")
+    assert result_facts(result) == truth
+    assert not [i for i in result.issues if i.rule in ("row_missing", "table_missing")]
+
+
+def test_the_traditional_forms_table_covers_every_label_character():
+    from zhconv import zhconv
+
+    label_chars = {ch for template in TEMPLATES.values() for block in template.blocks
+                   for key in (*block.anchors, *block.end_anchors, *(k for row in block.rows for k in row.keys))
+                   for ch in key}
+    expected = sorted((t, s) for t, s in zhconv.getdict("zh-cn").items()
+                      if len(t) == 1 and len(s) == 1 and t != s and s in label_chars)
+    assert sorted(zip(*TRADITIONAL_LABEL_FORMS, strict=True)) == expected
 
 
 def test_a_text_as_close_to_two_labels_is_not_chosen():

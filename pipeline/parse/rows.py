@@ -136,6 +136,14 @@ def _find_fuzzy(index: CompactIndex, keys: Sequence[str], start: int, end: int,
     return None
 
 
+def _find_folded(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
+    """Earliest of `keys` where the text prints it in traditional characters (行政處罰 for 行政处罚)."""
+    hits = [(pos, pos + len(key)) for key in map(compact, keys)
+            if (pos := index.folded.find(key, start, len(index.compact) if end is None else end)) >= 0
+            and not _in_parentheses(index, pos)]
+    return min(hits) if hits else None
+
+
 def _one_edit(a: str, b: str) -> bool:
     """a and b differ by at most one inserted, deleted or replaced character."""
     if abs(len(a) - len(b)) > 1:
@@ -147,11 +155,14 @@ def _one_edit(a: str, b: str) -> bool:
     return short[i:] == long[i + 1:]
 
 
-def _find_preferred(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
-    """Position of the first key in `keys` order that occurs: anchors are listed most specific first."""
+def _find_preferred(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None,
+                    folded: bool = False) -> tuple[int, int] | None:
+    """Position of the first key in `keys` order that occurs: anchors are listed most specific first.
+    `folded`: in the text with traditional characters read as simplified."""
+    text = index.folded if folded else index.compact
     for key in keys:
         key = compact(key)
-        pos = index.find(key, start, end)
+        pos = text.find(key, start, len(text) if end is None else end)
         if pos >= 0:
             return pos, pos + len(key)
     return None
@@ -168,7 +179,8 @@ def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int,
     for i, row in enumerate(rows):
         if not row.keys:
             continue
-        hit = _find_first(index, row.keys, cursor, end) or _first_interleaved(index, row.keys, cursor, end)
+        hit = (_find_first(index, row.keys, cursor, end) or _first_interleaved(index, row.keys, cursor, end)
+               or _find_folded(index, row.keys, cursor, end))
         if hit is None:
             others = [compact(k) for r in rows if r is not row for k in r.keys]  # never the row's own
             fuzzy = _find_fuzzy(index, row.keys, cursor, end, others)
@@ -194,7 +206,7 @@ def parse_tables(text: str, template: Template) -> Parsed:
     cursor = 0
     spans: list[tuple[Block, int, int]] = []  # block, start of its anchor, end of its anchor
     for block in template.blocks:
-        hit = _find_preferred(index, block.anchors, cursor)
+        hit = _find_preferred(index, block.anchors, cursor) or _find_preferred(index, block.anchors, cursor, folded=True)
         if hit is None:
             parsed.issues.append(Violation("table_missing", f"table {block.name} not found"))
             continue
