@@ -9,6 +9,7 @@ import pytest
 from conftest import CORPUS, expected_facts, fact_key, result_facts
 
 from pipeline.batch.report import process_report
+from pipeline.parse.templates import TEMPLATES
 
 HERE = Path(__file__).parent
 PINGTAN_PAGES = {int(p.parent.name.split("区")[1][:4]): p for p in sorted(CORPUS.glob("pingtan_site/*/*/page.html"))}
@@ -61,6 +62,28 @@ def test_pingtan_crawler_dumps_cells_run_together(year):
                                or "procurement" in d) for d in unresolved)
     assert result.status == "partial"
     assert {k for k in expected if k[0] in ("applications", "outcomes", "appeals")} <= set(got)
+    # every number left out has its row's readings listed, the printed one among them
+    listed = {i.detail.split(": [")[0]: _listed_readings(i.detail) for i in result.issues if i.rule == "cells_ambiguous"}
+    for key in (k for k in expected if k not in got):
+        code, column = _row_and_column(TEMPLATES[result.meta.template], key)
+        assert any(abs(float(reading[column]) - expected[key]) < 1e-9 for reading in listed[code]), (key, listed[code])
+
+
+def _listed_readings(detail: str) -> list[list[str]]:
+    shown = detail.split(" readings fit ")[1].split(": ", 1)[1].split("; left out")[0]
+    assert "more)" not in shown, detail  # every reading is listed
+    return [reading.split() for reading in shown.split(" | ")]
+
+
+def _row_and_column(template, key: tuple) -> tuple[str, int]:
+    """The template row and column a fact key comes from."""
+    dims = dict(key[1:])
+    for row in template.rows():
+        if row.table == key[0] and row.dims.items() <= dims.items():
+            for j, column in enumerate(row.columns):
+                if {**row.dims, **column.dims} == dims:
+                    return row.code, j
+    raise KeyError(key)
 
 
 def test_ocr_markdown_with_lost_header_loads_every_number():

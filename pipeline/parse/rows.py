@@ -327,7 +327,7 @@ def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],
                                            f"{len(row.columns)} columns; no reading fits the template; left out"))
 
 
-MAX_LISTED = 20  # readings listed in a cells_ambiguous issue
+MAX_LISTED = 100  # readings listed in a cells_ambiguous issue: every split of a table 二 row of up to 15 digits
 
 
 def _plain(value: float | None) -> str:
