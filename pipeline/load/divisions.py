@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.parse.gazetteer import cpca
+
 LEVELS = ("province", "city", "county")
 # Placeholder rows of the national list that are not governments of their own.
 _PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
@@ -44,11 +46,9 @@ class Division:
 
 @lru_cache(maxsize=1)
 def _tree() -> tuple[dict[str, Division], dict[str, list[Division]]]:
-    import cpca  # the gazetteer loads in about a second: only when a division is wanted
-
     by_code: dict[str, Division] = {}
     by_name: dict[str, list[Division]] = {}
-    for info in cpca.ad_2_addr_dict.values():
+    for info in cpca().ad_2_addr_dict.values():  # loaded here: only when a division is wanted
         if info.name in _PLACEHOLDERS:
             continue
         division = Division(str(info.adcode)[:6], info.name, LEVELS[int(info.rank)])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from pipeline.parse.gazetteer import cpca
 from pipeline.parse.templates import TEMPLATE_MARKERS
 from pipeline.text.norm import compact, normalise, parse_year
 from pipeline.text.titles import TITLE_YEAR, agency_from_title, find_title
@@ -92,11 +92,6 @@ _PLACEHOLDER_CITIES = frozenset({"市辖区", "县", "省直辖县级行政区�
 _CLAUSE = re.compile(r"[，。；;：:！？!?、（）()《》“”\"\n\t ]+")
 
 
-@lru_cache(maxsize=1)
-def _cpca():  # the gazetteer loads in about a second: only when a region is wanted
-    import cpca
-
-    return cpca
 
 
 def find_region(text: str, agency: str | None) -> Region:
@@ -148,7 +143,7 @@ def _gazetteer(clauses: list[str]) -> list[tuple]:
     if new:
         if len(_GAZETTEER_SEEN) > 200_000:
             _GAZETTEER_SEEN.clear()
-        frame = _cpca().transform(new)
+        frame = cpca().transform(new)
         for clause, row in zip(new, frame[["省", "市", "区", "adcode"]].itertuples(index=False), strict=True):
             _GAZETTEER_SEEN[clause] = tuple(row)
     return [_GAZETTEER_SEEN[c] for c in clauses]
