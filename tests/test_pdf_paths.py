@@ -7,10 +7,13 @@ import random
 
 import pytest
 from conftest import CORPUS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pdfplumber.table import TableFinder, intersections_to_cells
+from pdfplumber.utils import extract_text
 
 from pipeline.extract import grid, pdfium
-from pipeline.extract.pdf import _settings, extract_pdf
+from pipeline.extract.pdf import _settings, _text_of, extract_pdf
 from pipeline.parse.describe import describe
 from pipeline.synth.generate import SAMPLE_BODIES, Style, make_report, render_pdf
 
@@ -64,3 +67,41 @@ def test_a_font_the_file_only_names_is_left_to_pdfplumber_with_the_reason():
     doc = extract_pdf(data)
     assert doc.notes and all("read by pdfplumber: font STSong-Light" in n for n in doc.notes)
     assert doc.text == extract_pdf(data, "pdfplumber").text
+
+
+_CHAR = st.builds(
+    lambda text, x0, width, top, upright: {"text": text, "x0": x0, "x1": x0 + width, "top": top,
+                                            "bottom": top + 10, "doctop": top, "upright": upright},
+    st.sampled_from(list("0123456789.,-万元 ") + ["ﬁ", "12"]),
+    st.floats(0, 60, allow_nan=False).map(lambda v: round(v, 1)),
+    st.floats(0, 8, allow_nan=False).map(lambda v: round(v, 1)),
+    st.floats(100, 108, allow_nan=False).map(lambda v: round(v, 1)),
+    st.sampled_from([True, True, True, False]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_CHAR, min_size=1, max_size=6))
+def test_a_cells_text_is_pdfplumbers_extract_text(chars):
+    """Property: the shortcut for one-line, one-word cells gives what pdfplumber's extract_text gives,
+    on characters near, apart, overlapping, on two lines, with spaces and ligatures."""
+    assert _text_of(chars) == extract_text(chars)
+
+
+def test_every_cell_of_the_corpus_and_synthetic_pdfs_reads_as_pdfplumber_reads_it():
+    pdfs = [p.read_bytes() for p in sorted(CORPUS.glob("raw/*.pdf"))]
+    pdfs += [_synthetic(year, style) for year, style in CASES]
+    cells = 0
+    for data in pdfs:
+        doc = pdfium.open_document(data)
+        for index in range(len(doc)):
+            page = pdfium.read_page(doc, index)
+            for table in grid.find_tables(page, _settings(page)):
+                for row in table.rows:
+                    for box in filter(None, row.cells):
+                        inside = [c for c in page.chars if box[0] <= (c["x0"] + c["x1"]) / 2 < box[2]
+                                  and box[1] <= (c["top"] + c["bottom"]) / 2 < box[3]]
+                        assert _text_of(inside) == extract_text(inside)
+                        cells += 1
+        doc.close()
+    assert cells > 2000

@@ -212,13 +212,24 @@ def _cell_texts(rows: list, chars: list[dict]) -> list[list[str | None]]:
 
 
 def _text_of(chars: list[dict]) -> str:
-    """pdfplumber's `extract_text`; a cell of one plain character (most cells: a lone 0) without the
-    word-clustering machinery, which gives that character back as it is."""
-    if len(chars) == 1:
-        text = chars[0]["text"]
-        if len(text) == 1 and not text.isspace() and text not in LIGATURES:
-            return text
+    """pdfplumber's `extract_text` (default tolerances). Most cells are one word on one line (0, 12,
+    2293): their characters in x order, which is what pdfplumber's line clustering and word splitting
+    give for upright characters whose tops lie within the line tolerance and whose gaps are within the
+    word tolerance. Anything else goes through pdfplumber."""
+    if chars and all(len(c["text"]) == 1 and c["upright"] and not c["text"].isspace() and c["text"] not in LIGATURES
+           for c in chars):
+        if len(chars) == 1:
+            return chars[0]["text"]
+        tops = [c["top"] for c in chars]
+        if max(tops) - min(tops) <= _TOLERANCE:
+            ordered = sorted(chars, key=lambda c: c["x0"])
+            if all(b["x0"] <= a["x1"] + _TOLERANCE and abs(b["top"] - a["top"]) <= _TOLERANCE
+                   for a, b in zip(ordered, ordered[1:], strict=False)):
+                return "".join(c["text"] for c in ordered)
     return extract_text(chars)
+
+
+_TOLERANCE = 3  # pdfplumber's default x and y tolerance in extract_text
 
 
 _NUMERIC = re.compile(r"^[-+]?\d[\d,.]*\s*(万元|元)?$")
