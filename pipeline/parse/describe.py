@@ -92,8 +92,6 @@ _PLACEHOLDER_CITIES = frozenset({"市辖区", "县", "省直辖县级行政区�
 _CLAUSE = re.compile(r"[，。；;：:！？!?、（）()《》“”\"\n\t ]+")
 
 
-
-
 def find_region(text: str, agency: str | None) -> Region:
     """Province, city and county from the report's own (normalised) words, never from a short name alone.
 

@@ -51,28 +51,32 @@ class _Located:
     end: int
 
 
-def _find_first(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
-    """Earliest position of any of `keys` (compact form) in [start, end)."""
+def _find_first(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None,
+                folded: bool = False) -> tuple[int, int] | None:
+    """Earliest position of any of `keys` (compact form) in [start, end). `folded`: in the text with
+    traditional characters read as simplified (行政處罰 for 行政处罚)."""
     best: tuple[int, int] | None = None
     for key in keys:
         key = compact(key)
-        pos = _find_key(index, key, start, end)
+        pos = _find_key(index, key, start, end, folded)
         if pos >= 0 and (best is None or pos < best[0]):
             best = (pos, pos + len(key))
     return best
 
 
-def _find_key(index: CompactIndex, key: str, start: int, end: int | None) -> int:
+def _find_key(index: CompactIndex, key: str, start: int, end: int | None, folded: bool = False) -> int:
     """First occurrence of `key` in [start, end) outside a cell's parentheses, or -1. Rows are looked up
     from a cursor that only moves forward, the next rows' labels each time: an earlier answer holds as
     long as the cursor has not passed it."""
-    known = index.memo.get((key, end))
+    known = index.memo.get((key, end, folded))
     if known is not None and known[0] <= start and (known[1] < 0 or start <= known[1]):
         return known[1]
-    pos = index.find(key, start, end)
+    text = index.folded if folded else index.compact
+    stop = len(text) if end is None else end
+    pos = text.find(key, start, stop)
     while pos >= 0 and _in_parentheses(index, pos):
-        pos = index.find(key, pos + 1, end)
-    index.memo[(key, end)] = (start, pos)
+        pos = text.find(key, pos + 1, stop)
+    index.memo[(key, end, folded)] = (start, pos)
     return pos
 
 
@@ -136,14 +140,6 @@ def _find_fuzzy(index: CompactIndex, keys: Sequence[str], start: int, end: int,
     return None
 
 
-def _find_folded(index: CompactIndex, keys: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
-    """Earliest of `keys` where the text prints it in traditional characters (行政處罰 for 行政处罚)."""
-    hits = [(pos, pos + len(key)) for key in map(compact, keys)
-            if (pos := index.folded.find(key, start, len(index.compact) if end is None else end)) >= 0
-            and not _in_parentheses(index, pos)]
-    return min(hits) if hits else None
-
-
 def _one_edit(a: str, b: str) -> bool:
     """a and b differ by at most one inserted, deleted or replaced character."""
     if abs(len(a) - len(b)) > 1:
@@ -180,7 +176,7 @@ def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int,
         if not row.keys:
             continue
         hit = (_find_first(index, row.keys, cursor, end) or _first_interleaved(index, row.keys, cursor, end)
-               or _find_folded(index, row.keys, cursor, end))
+               or _find_first(index, row.keys, cursor, end, folded=True))
         if hit is None:
             others = [compact(k) for r in rows if r is not row for k in r.keys]  # never the row's own
             fuzzy = _find_fuzzy(index, row.keys, cursor, end, others)
@@ -317,7 +313,8 @@ def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],
             shown = " | ".join(" ".join(_plain(v) for v in reading) for reading in readings[:MAX_LISTED])
             more = f" (and {len(readings) - MAX_LISTED} more)" if len(readings) > MAX_LISTED else ""
             rules = "the row's sums and table 三's column sums and balance" if row.sums else "no sum (the template has none here)"
-            left_out = ", ".join("/".join(c.dims.values()) or str(i) for i, (c, v) in enumerate( zip(row.columns, known, strict=True)) if v is None)
+            left_out = ", ".join("/".join(col.dims.values()) or str(i)
+                                 for i, (col, v) in enumerate(zip(row.columns, known, strict=True)) if v is None)
             parsed.issues.append(Violation("cells_ambiguous", f"{code}: [{raw}] for {len(row.columns)} columns; "
                                            f"{len(readings)} readings fit {rules}: {shown}{more}; "
                                            f"left out: {left_out}"))

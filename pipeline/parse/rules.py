@@ -47,12 +47,12 @@ class Equation:
     left: tuple[str, ...]
     right: tuple[str, ...]
 
-    def gap(self, vectors: Vectors) -> float | None:
-        """left - right, or None when a cell it needs is not known."""
+    def sides(self, vectors: Vectors) -> tuple[float, float] | None:
+        """The sums of `left` and of `right`, or None when a cell they need is not known."""
         values = [vectors[c][self.column] for c in (*self.left, *self.right)]
         if any(v is None for v in values):
             return None
-        return sum(values[:len(self.left)]) - sum(values[len(self.left):])  # type: ignore[arg-type]
+        return sum(values[:len(self.left)]), sum(values[len(self.left):])  # type: ignore[arg-type]
 
 
 def column_equations(codes: Collection[str]) -> list[Equation]:
@@ -75,12 +75,10 @@ def column_violations(vectors: Vectors) -> list[Violation]:
     """Table 三's column rules (`column_equations`) that these row vectors break."""
     out: list[Violation] = []
     for eq in column_equations(vectors):
-        gap = eq.gap(vectors)
-        if gap is None or abs(gap) <= 1e-9:
+        sides = eq.sides(vectors)
+        if sides is None or abs(sides[0] - sides[1]) <= 1e-9:
             continue
-        applicant = APPLICANTS[eq.column]
-        left = sum(vectors[c][eq.column] for c in eq.left)  # type: ignore[misc]
-        right = sum(vectors[c][eq.column] for c in eq.right)  # type: ignore[misc]
+        applicant, (left, right) = APPLICANTS[eq.column], sides
         if eq.rule == "table3_balance":
             out.append(Violation(eq.rule, f"{applicant}: 本年新收 + 上年结转 = {_fmt(left)}, "
                                           f"but 总计 + 结转下年度 = {_fmt(right)}"))
