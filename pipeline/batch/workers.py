@@ -134,8 +134,9 @@ def run_tasks(fn: Callable[..., Any], tasks: Iterable[tuple], processes: int | N
 
     `fn` must be importable (a module-level function); workers are forked, so what the parent imported
     before is shared, not loaded again. `warm` runs once in each new worker, before its first task,
-    while the caller may still be preparing the tasks (read lazily). Each worker holds up to PREFETCH
-    tasks; a worker that dies takes only the task it was running, the rest go to its replacement.
+    while the caller may still be preparing the tasks (read lazily). Each worker holds about
+    PREFETCH_SECONDS of queued tasks; a worker that dies takes only the task it was running, the rest go
+    to its replacement.
     """
     if mp.current_process().daemon:
         # inside a daemonic process (a celery prefork child) no children may be started: run here,

@@ -71,11 +71,9 @@ def _find_key(index: CompactIndex, key: str, start: int, end: int | None, folded
     known = index.memo.get((key, end, folded))
     if known is not None and known[0] <= start and (known[1] < 0 or start <= known[1]):
         return known[1]
-    text = index.folded if folded else index.compact
-    stop = len(text) if end is None else end
-    pos = text.find(key, start, stop)
+    pos = index.find(key, start, end, folded)
     while pos >= 0 and _in_parentheses(index, pos):
-        pos = text.find(key, pos + 1, stop)
+        pos = index.find(key, pos + 1, end, folded)
     index.memo[(key, end, folded)] = (start, pos)
     return pos
 
@@ -155,10 +153,9 @@ def _find_preferred(index: CompactIndex, keys: Sequence[str], start: int, end: i
                     folded: bool = False) -> tuple[int, int] | None:
     """Position of the first key in `keys` order that occurs: anchors are listed most specific first.
     `folded`: in the text with traditional characters read as simplified."""
-    text = index.folded if folded else index.compact
     for key in keys:
         key = compact(key)
-        pos = text.find(key, start, len(text) if end is None else end)
+        pos = index.find(key, start, end, folded)
         if pos >= 0:
             return pos, pos + len(key)
     return None

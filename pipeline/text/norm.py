@@ -70,8 +70,10 @@ class CompactIndex:
         ends at `compact_pos` ends in the original (before any white space or empty-cell marks after it)."""
         return 0 if compact_pos <= 0 else self.to_original(compact_pos - 1) + 1
 
-    def find(self, needle: str, start: int = 0, end: int | None = None) -> int:
-        return self.compact.find(needle, start, len(self.compact) if end is None else end)
+    def find(self, needle: str, start: int = 0, end: int | None = None, folded: bool = False) -> int:
+        """Position of `needle` in the compact view (`folded`: in its folded form), or -1."""
+        text = self.folded if folded else self.compact
+        return text.find(needle, start, len(text) if end is None else end)
 
 
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
