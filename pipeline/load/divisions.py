@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.parse.gazetteer import cpca
+from pipeline.parse.gazetteer import PLACEHOLDERS, cpca
 
 LEVELS = ("province", "city", "county")
-# Placeholder rows of the national list that are not governments of their own.
-_PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 # Divisions renamed or merged: (province, city, the old county name) -> the code that succeeded it.
 # A report printed under the old name belongs to the body that carries on under the new code.
@@ -49,7 +47,7 @@ def _tree() -> tuple[dict[str, Division], dict[str, list[Division]]]:
     by_code: dict[str, Division] = {}
     by_name: dict[str, list[Division]] = {}
     for info in cpca().ad_2_addr_dict.values():  # loaded here: only when a division is wanted
-        if info.name in _PLACEHOLDERS:
+        if info.name in PLACEHOLDERS:
             continue
         division = Division(str(info.adcode)[:6], info.name, LEVELS[int(info.rank)])
         by_code[division.code] = division

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.parse.gazetteer import cpca
+from pipeline.parse.gazetteer import PLACEHOLDERS, cpca
 from pipeline.parse.templates import TEMPLATE_MARKERS
 from pipeline.text.norm import compact, normalise, parse_year
 from pipeline.text.titles import TITLE_YEAR, agency_from_title, find_title
@@ -88,7 +88,6 @@ def merge_region(found: Region, registered: Region, agency: str | None, source_n
 
 
 # --- region -------------------------------------------------------------------------------------
-_PLACEHOLDER_CITIES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 _CLAUSE = re.compile(r"[，。；;：:！？!?、（）()《》“”\"\n\t ]+")
 
 
@@ -107,7 +106,7 @@ def find_region(text: str, agency: str | None) -> Region:
     votes: dict[tuple[str | None, str | None, str | None, str | None], int] = {}
     for clause, (prov, city, county, adcode) in zip(clauses, _gazetteer(clauses), strict=True):
         prov, city, county = (_clean(x) for x in (prov, city, county))
-        if city and (len(_short(city)) < 2 or city in _PLACEHOLDER_CITIES):
+        if city and (len(_short(city)) < 2 or city in PLACEHOLDERS):
             city = None  # the gazetteer's placeholder cities (县, 市辖区)
         prov_seen = bool(prov) and _as_body(_short(prov), clause)
         city_seen = bool(city) and _as_body(_short(city), clause)

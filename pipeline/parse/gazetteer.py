@@ -8,6 +8,9 @@ import types
 from functools import lru_cache
 from typing import Any
 
+# The gazetteer's placeholder rows (a province's 市辖区, a city's 县 ...): no government of their own.
+PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+
 
 @lru_cache(maxsize=1)
 def cpca() -> Any:
