@@ -8,7 +8,7 @@ from pipeline.extract.sniff import detect_format
 from pipeline.parse.cells import BLANK_MARK, candidates, tokenize
 from pipeline.parse.describe import describe
 from pipeline.parse.rows import parse_tables
-from pipeline.parse.templates import APPEAL_SUMS, APPLICANT_SUM, TEMPLATES
+from pipeline.parse.templates import APPEAL_SUMS, APPLICANT_SUM, ITEMS_2019, TEMPLATES
 from pipeline.text.norm import normalise, parse_year
 
 
@@ -52,6 +52,12 @@ def test_missing_cell_resolved_only_when_certain():
 def test_table2_run_together_is_ambiguous():
     assert len(candidates(tokenize("行政规范性文件693665"), 3, ())) > 1
     assert candidates(tokenize("规章000"), 3, ()) == [(0, 0, 0)]
+
+
+def test_a_minus_sign_falls_only_where_a_column_can_be_negative():
+    # 上一年项目数量, 本年增/减, 处理决定数量: 8 8 -720 would make a count negative
+    assert candidates(tokenize("行政许可88-720"), 3, (), columns=ITEMS_2019) == [(88, -72, 0), (88, -7, 20)]
+    assert candidates(tokenize("行政许可2648-18538"), 3, (), columns=ITEMS_2019)[0][0] == 2648
 
 
 def test_a_number_standing_alone_is_never_split():

@@ -66,6 +66,20 @@ def test_a_group_label_among_a_rows_numbers_is_not_prose():
     assert result_facts(process_report(merged.encode(), "merged.txt")) == truth
 
 
+@pytest.mark.parametrize("header, printed, amount", [
+    ("采购总金额（元）", "26\t3042532", 304.2532),  # the unit said once, in the column header
+    ("采购总金额(万元)", "26\t304.2532", 304.2532),
+    ("采购总金额（元）", "26\t3042532万元", 3042532),  # a cell's own unit wins over its header's
+])
+def test_an_amount_in_the_unit_its_header_declares(header, printed, amount):
+    _, text = _truth_and_text(2, 2019)
+    line = next(line for line in text.split("\n") if line.startswith("政府集中采购"))
+    text = text.replace("采购总金额", header, 1).replace(line, "政府集中采购\t" + printed, 1)
+    got = result_facts(process_report(text.encode(), "yuan.txt"))
+    assert {k[1:]: v for k, v in got.items() if k[0] == "procurement"} == {
+        (("measure", "projects"),): 26, (("measure", "amount_wan_yuan"),): amount}
+
+
 def test_a_label_printed_as_a_variant_finds_its_row():
     truth, text = _truth_and_text(3, 2022)
     varied = text.replace("属于行政执法案卷", "属于行政执法案件")

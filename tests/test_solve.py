@@ -11,42 +11,66 @@ from conftest import CORPUS, result_facts
 
 from pipeline.batch.report import process_report
 from pipeline.parse.rows import parse_tables
-from pipeline.parse.rules import CARRIED_FORWARD, CARRIED_OVER, OUTCOME_TOTAL, RECEIVED
+from pipeline.parse.rules import (
+    CARRIED_FORWARD,
+    CARRIED_OVER,
+    OTHER_PARTS,
+    OUTCOME_PARTS,
+    OUTCOME_TOTAL,
+    RECEIVED,
+)
 from pipeline.parse.solve import MAX_COMBINATIONS, agreed, settle
 from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_text, template_for
 from pipeline.text.norm import normalise
 
 ZEROS = (0,) * 7
+OUTCOME_ROWS = OUTCOME_PARTS + OTHER_PARTS  # every row that adds up to （七）总计 (2021)
 
 
 def _row(a: float) -> tuple[float, ...]:
     return (a, 0, 0, 0, 0, 0, a)
 
 
+def _with_other_rows_zero(certain: dict, ambiguous: dict) -> dict:
+    """`certain` with every outcome row neither holds read as zeros: （七）总计 is the sum of all of them."""
+    return certain | {code: ZEROS for code in OUTCOME_ROWS if code not in certain and code not in ambiguous}
+
+
 def test_column_sums_settle_rows_no_row_settles_alone_past_what_enumeration_could_try():
-    rows = [f"outcomes:r{i}" for i in range(8)]
+    rows = OUTCOME_ROWS[:8]
     ambiguous = {code: [_row(a) for a in (1, 2, 3, 4, 5)] for code in rows}
     assert 5 ** len(rows) > MAX_COMBINATIONS  # pruning, not enumeration, must do it
     certain = {RECEIVED: _row(8), CARRIED_OVER: ZEROS, OUTCOME_TOTAL: _row(8), CARRIED_FORWARD: ZEROS}
-    assert settle(certain, ambiguous) == {code: [_row(1)] for code in rows}
+    assert settle(_with_other_rows_zero(certain, ambiguous), ambiguous) == {code: [_row(1)] for code in rows}
+
+
+def test_an_outcome_row_not_read_keeps_the_column_sums_from_settling_anything():
+    """（七）总计 is the sum of every outcome row: with one of them unreadable, the rows that were read need
+    not add up to it, so they settle nothing (and a report is not called inconsistent for it)."""
+    rows = OUTCOME_ROWS[:8]
+    ambiguous = {code: [_row(a) for a in (1, 2)] for code in rows}
+    certain = _with_other_rows_zero({RECEIVED: _row(8), CARRIED_OVER: ZEROS, OUTCOME_TOTAL: _row(8),
+                                     CARRIED_FORWARD: ZEROS}, ambiguous)
+    del certain[OUTCOME_ROWS[-1]]  # printed but unreadable: its value is unknown, not 0
+    assert settle(certain, ambiguous) == ambiguous
 
 
 def test_solutions_that_differ_leave_only_the_cells_they_share():
-    certain = {RECEIVED: (3, 0, 0, 0, 0, 0, 3), CARRIED_OVER: ZEROS, CARRIED_FORWARD: ZEROS,
-               "outcomes:c": (0, 0, 0, 0, 0, 0, 0)}
+    a, b = OUTCOME_ROWS[:2]
+    certain = {RECEIVED: (3, 0, 0, 0, 0, 0, 3), CARRIED_OVER: ZEROS, CARRIED_FORWARD: ZEROS}
     ambiguous = {OUTCOME_TOTAL: [(3, 0, 0, 0, 0, 0, 3), (30, 0, 0, 0, 0, 0, 30)],
-                 "outcomes:a": [(1, 0, 0, 0, 0, 0, 1), (2, 0, 0, 0, 0, 0, 2)],
-                 "outcomes:b": [(1, 0, 0, 0, 0, 0, 1), (2, 0, 0, 0, 0, 0, 2)]}
-    got = settle(certain, ambiguous)
+                 a: [(1, 0, 0, 0, 0, 0, 1), (2, 0, 0, 0, 0, 0, 2)],
+                 b: [(1, 0, 0, 0, 0, 0, 1), (2, 0, 0, 0, 0, 0, 2)]}
+    got = settle(_with_other_rows_zero(certain, ambiguous), ambiguous)
     assert got[OUTCOME_TOTAL] == [(3, 0, 0, 0, 0, 0, 3)]  # the balance: 3 received, nothing carried
-    assert got["outcomes:a"] == got["outcomes:b"] == [(1, 0, 0, 0, 0, 0, 1), (2, 0, 0, 0, 0, 0, 2)]
-    assert agreed(got["outcomes:a"]) == (None, 0, 0, 0, 0, 0, None)
+    assert got[a] == got[b] == [(1, 0, 0, 0, 0, 0, 1), (2, 0, 0, 0, 0, 0, 2)]
+    assert agreed(got[a]) == (None, 0, 0, 0, 0, 0, None)
 
 
 def test_rules_the_printed_numbers_break_in_every_reading_settle_nothing():
     certain = {RECEIVED: _row(9), CARRIED_OVER: ZEROS, OUTCOME_TOTAL: _row(8), CARRIED_FORWARD: ZEROS}
-    ambiguous = {"outcomes:a": [_row(1), _row(8)], "outcomes:b": [_row(0), _row(7)]}
-    assert settle(certain, ambiguous) == ambiguous
+    ambiguous = {OUTCOME_ROWS[0]: [_row(1), _row(8)], OUTCOME_ROWS[1]: [_row(0), _row(7)]}
+    assert settle(_with_other_rows_zero(certain, ambiguous), ambiguous) == ambiguous
 
 
 def _text(year: int, seed: int) -> str:
@@ -103,11 +127,11 @@ def test_a_table_too_large_to_prune_whole_keeps_every_true_reading():
     """Twenty rows of twelve readings each: pruning stops at its work budget and whatever it returns
     still holds each row's true reading (a cell is never settled by running out of time)."""
     rng = random.Random(1)
-    truth = {f"outcomes:r{i}": tuple(rng.randint(0, 999) for _ in range(6)) for i in range(20)}
+    truth = {code: tuple(rng.randint(0, 999) for _ in range(6)) for code in OUTCOME_ROWS[:20]}
     truth = {code: (*v, sum(v)) for code, v in truth.items()}
     ambiguous = {code: [true] + [(*r, sum(r)) for r in (tuple(rng.randint(0, 999) for _ in range(6)) for _ in range(11))]
                  for code, true in truth.items()}
     total = tuple(sum(v[j] for v in truth.values()) for j in range(7))
     certain = {RECEIVED: total, CARRIED_OVER: ZEROS, CARRIED_FORWARD: ZEROS, OUTCOME_TOTAL: total}
-    got = settle(certain, ambiguous)
+    got = settle(_with_other_rows_zero(certain, ambiguous), ambiguous)
     assert all(truth[code] in got[code] for code in truth)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from pipeline.parse.templates import SumRule
+from pipeline.parse.templates import Column, SumRule
 from pipeline.text.norm import BLANK_MARK
 
 PLACEHOLDERS = frozenset({BLANK_MARK, "—", "——", "———", "-", "--", "/", "\\", "无", "―", "─", "－", "空", "N/A"})
@@ -141,13 +141,14 @@ def satisfies(values: Sequence[float], sums: Sequence[SumRule]) -> bool:
 
 
 def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool = False,
-               money: Sequence[bool] = ()) -> list[tuple[float, ...]]:
-    """Every reading of `cells` as `n` column values that the layout and the sums allow. `money`: the
-    columns in 万元, where an amount printed in 元 is converted."""
+               columns: Sequence[Column] = ()) -> list[tuple[float, ...]]:
+    """Every reading of `cells` as `n` column values that the layout and the sums allow. `columns`: the
+    row's, which say where an amount printed in 元 is converted to 万元 and where a split run's minus
+    sign may fall."""
     cells = _trim_blanks(list(cells), n)
     k = len(cells)
     if k == n:
-        return [tuple(_in_column(c.number, c, col, money) for col, c in enumerate(cells))]
+        return [tuple(_in_column(c.number, c, col, columns) for col, c in enumerate(cells))]
     found: set[tuple[float, ...]] = set()
     if k > n:
         values = [c.number for c in cells]
@@ -165,7 +166,7 @@ def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_
         # sums, a number of several digits may hold two cells; the sums decide, and only alone
         cells = [replace(c, splittable=True) if c.raw.isdigit() and len(c.raw) > 1 else c for c in cells]
     if any(c.splittable for c in cells):
-        found.update(v for v in _splits(cells, n, sums, money) if not sums or satisfies(v, sums))
+        found.update(v for v in _splits(cells, n, sums, columns) if not sums or satisfies(v, sums))
     if sums and n - k == 1:
         found.update(_with_one_missing([c.number for c in cells], n, sums))
     return sorted(found)
@@ -201,19 +202,21 @@ def _with_one_missing(values: list[float], n: int, sums: Sequence[SumRule]) -> I
             yield tuple(vec)  # type: ignore[arg-type]
 
 
-def _in_column(value: float, cell: Cell, col: int, money: Sequence[bool]) -> float:
+def _in_column(value: float, cell: Cell, col: int, columns: Sequence[Column]) -> float:
     """A value as the column holds it: an amount printed in 元 in a 万元 column is converted."""
-    return round(value / 10_000, 6) if cell.unit == "元" and col < len(money) and money[col] else value
+    return round(value / 10_000, 6) if cell.unit == "元" and col < len(columns) and columns[col].money else value
 
 
-def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], money: Sequence[bool] = ()) -> Iterator[tuple[float, ...]]:
+def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Sequence[Column] = ()) -> Iterator[tuple[float, ...]]:
     """Split digit runs into more cells (no leading zeros) until there are `n`, checking sums early.
 
     The columns are filled from the right: the templates print a sum's total after its parts (总计 last),
     so the total is known before its parts, and every part is bounded by what the total leaves (when no
     value of the row can be negative). A run of 20 digits for 7 columns is then settled in thousands of
     steps, not millions. A sum is checked exactly once its last member (leftmost) is placed.
-    An amount's decimals (and its unit) stay with the rightmost piece of its run."""
+    An amount's decimals (and its unit) stay with the rightmost piece of its run; its minus sign with
+    the leftmost, which must then stand in a column that can be negative (88-720 is 88, -72, 0 or
+    88, -7, 20 under 上一年项目数量, 本年增/减, 处理决定数量; never a negative 处理决定数量)."""
     budget = [SPLIT_BUDGET]
     members: dict[int, list[int]] = {}  # column -> the sums it is the total or a part of
     for k, rule in enumerate(sums):
@@ -244,7 +247,7 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], money: Seque
         if col < ci:
             return  # fewer columns left than cells
         if not cell.splittable:
-            value = _in_column(cell.number, cell, col, money)
+            value = _in_column(cell.number, cell, col, columns)
             if (after := assign(col, value, left)) is not None:
                 yield from walk(ci - 1, None, col - 1, [*acc, value], after)
             return
@@ -255,10 +258,10 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], money: Seque
 
         def value_of(piece: str) -> float:
             number = float(piece + tail) if tail else int(piece)
-            return _in_column(number, cell, col, money) if rest is None else number
+            return _in_column(number, cell, col, columns) if rest is None else number
 
-        if digits == "0" or not digits.startswith("0"):  # the rest of the run as its leftmost piece
-            value = value_of(digits)
+        if (digits == "0" or not digits.startswith("0")) and not (sign and columns and not columns[col].signed):
+            value = value_of(digits)  # the rest of the run as its leftmost piece
             value = -value if sign else value
             if (after := assign(col, value, left)) is not None:
                 yield from walk(ci - 1, None, col - 1, [*acc, value], after)

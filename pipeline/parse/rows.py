@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.parse.cells import BLANK_MARK, Cell, candidates, printed_cells, tokenize
 from pipeline.parse.rules import Violation
@@ -228,10 +228,15 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
     headless = [r for r in block.rows if not r.keys]
     segments: list[tuple[Row, int, int]] = []
     inner: dict[str, str] = {}  # numbers printed inside an interleaved label's span belong to its row
+    units: dict[str, str] = {}  # a money row's unit as its column header declares it (采购总金额（元）)
     for i, loc in enumerate(located):
         seg_end = located[i + 1].start if i + 1 < len(located) else b_end
         segments.append((loc.row, loc.end, seg_end))
         inner[loc.row.code] = index.text[index.to_original(loc.start):index.after(loc.end)]
+        if any(col.money for col in loc.row.columns):
+            head_start = located[i - 1].end if i else anchor_end
+            if unit := _header_unit(index.text[index.after(head_start):index.to_original(loc.start)]):
+                units[loc.row.code] = unit
     for row in headless:  # table 四: its numbers follow the header
         segments.append((row, anchor_end, b_end))
     found = {loc.row.code for loc in located}
@@ -249,13 +254,15 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
             text = _MID_WORD_PLACEHOLDER.sub("", text, count=1)  # 1.申请人无|正当理由: that 无 is the label's
         inside = [c for c in tokenize(inner.get(row.code, "")) if c.value is not None]  # numbers only
         cells = inside + tokenize(text, glued_left=mid_word)
+        if unit := units.get(row.code):
+            cells = [replace(c, unit=unit) if c.unit is None and c.value is not None else c for c in cells]
         if row.optional and not cells:
             continue
         printed[row.code] = (row, cells)
         if any(key in index.compact[s:e] for key in absent_keys):
             options[row.code] = []  # another row's label sits among these numbers: they cannot be assigned
             continue
-        options[row.code] = (candidates(cells, n, row.sums, repeated_ok=not row.keys, money=[c.money for c in row.columns])
+        options[row.code] = (candidates(cells, n, row.sums, repeated_ok=not row.keys, columns=row.columns)
                               if cells else [])
     found_codes = found | {r.code for r in headless if r.code in printed}
     for row in block.rows:
@@ -265,6 +272,16 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
             continue  # a 2021 report that prints （六）其他处理 as one row
         parsed.issues.append(Violation("row_missing", f"table {block.name}: row {row.code} not found"))
     _resolve(block, options, printed, parsed)
+
+
+_HEADER_UNIT = re.compile(r"[(（]\s*(?:单位\s*[:：]\s*)?(万元|元)\s*[)）]")
+
+
+def _header_unit(header: str) -> str | None:
+    """The unit a column header declares for the amounts under it (本年收费金额（单位：万元）), if any:
+    the last one before the row's label, which is its own item's header."""
+    found = _HEADER_UNIT.findall(header)
+    return found[-1] if found else None
 
 
 # Where a row's numbers end in run-together text: a year word (2025年…) or a heading that opens a

@@ -10,12 +10,15 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.parse.cells import satisfies_rule
-from pipeline.parse.templates import APPLICANTS, Row
+from pipeline.parse.templates import APPLICANTS, TEMPLATE_2021, Row
 
 Vectors = Mapping[str, Sequence[float | None]]  # None: a cell left out
 
 RECEIVED, CARRIED_OVER, CARRIED_FORWARD = "applications:received", "applications:carried_over", "applications:carried_forward"
 OUTCOME_TOTAL, OTHER_HEADING = "outcomes:total", "outcomes:other"
+_OUTCOME_ROWS = [r for r in TEMPLATE_2021.blocks[1].rows if r.table == "outcomes" and r.code != OUTCOME_TOTAL]
+OTHER_PARTS = tuple(r.code for r in _OUTCOME_ROWS if r.code.startswith(OTHER_HEADING + "."))  # 2021: （六） split in 3
+OUTCOME_PARTS = tuple(r.code for r in _OUTCOME_ROWS if r.code != OTHER_HEADING and r.code not in OTHER_PARTS)
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,27 @@ def column_equations(codes: Collection[str]) -> list[Equation]:
     """Table 三's column rules among the rows `codes`, per applicant column: 一 + 二 = （七） + 四, and
     （七） = the sum of the outcome rows."""
     out: list[Equation] = []
-    outcome_rows = [code for code in codes if code.startswith("outcomes:") and code != OUTCOME_TOTAL]
-    if any(code.startswith("outcomes:other.") for code in outcome_rows):
-        outcome_rows = [code for code in outcome_rows if code != OTHER_HEADING]
+    outcome_rows = _outcome_parts(codes)
     balance = all(k in codes for k in (RECEIVED, CARRIED_OVER, OUTCOME_TOTAL, CARRIED_FORWARD))
     for j in range(len(APPLICANTS)):
         if balance:
             out.append(Equation("table3_balance", j, (RECEIVED, CARRIED_OVER), (OUTCOME_TOTAL, CARRIED_FORWARD)))
         if OUTCOME_TOTAL in codes and outcome_rows:
-            out.append(Equation("table3_outcome_total", j, (OUTCOME_TOTAL,), tuple(outcome_rows)))
+            out.append(Equation("table3_outcome_total", j, (OUTCOME_TOTAL,), outcome_rows))
     return out
+
+
+def _outcome_parts(codes: Collection[str]) -> tuple[str, ...] | None:
+    """The rows that add up to （七）总计, when every one of them was read. A row not read (its numbers
+    unreadable, its label not found) is not zero: without it the sum says nothing, and would both flag a
+    sound report and choose a wrong reading for the rows that were read."""
+    if not all(code in codes for code in OUTCOME_PARTS):
+        return None
+    if all(code in codes for code in OTHER_PARTS):
+        return OUTCOME_PARTS + OTHER_PARTS
+    if OTHER_HEADING in codes and not any(code in codes for code in OTHER_PARTS):
+        return (*OUTCOME_PARTS, OTHER_HEADING)  # the 2019 template, or a 2021 report printing （六） as one row
+    return None
 
 
 def column_violations(vectors: Vectors) -> list[Violation]:

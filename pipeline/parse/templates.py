@@ -16,6 +16,7 @@ from functools import cached_property
 class Column:
     dims: dict[str, str]
     money: bool = False  # amounts in 万元; a cell printed in 元 is converted
+    signed: bool = False  # may be negative (本年增/减); a count never is, so a minus sign marks this column
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,16 @@ APPEAL_COLUMNS = tuple(Column({"proceeding": p, "result": r}) for p in PROCEEDIN
 APPEAL_SUMS = tuple(SumRule(parts=(5 * i, 5 * i + 1, 5 * i + 2, 5 * i + 3), total=5 * i + 4) for i in range(3))
 
 
-def _measures(*codes: str, money: tuple[str, ...] = ()) -> tuple[Column, ...]:
-    return tuple(Column({"measure": c}, money=c in money) for c in codes)
+def _measures(*codes: str, money: tuple[str, ...] = (), signed: tuple[str, ...] = ()) -> tuple[Column, ...]:
+    return tuple(Column({"measure": c}, money=c in money, signed=c in signed) for c in codes)
 
 
 REG_2021 = _measures("issued", "repealed", "in_force")
 REG_2019 = _measures("made", "published", "total_published")
 DECISIONS_2021 = _measures("decisions")
-ITEMS_2019 = _measures("items_prior_year", "items_change", "decisions")
+ITEMS_2019 = _measures("items_prior_year", "items_change", "decisions", signed=("items_change",))
 FEES_2021 = _measures("amount_wan_yuan", money=("amount_wan_yuan",))
-FEES_2019 = _measures("items_prior_year", "items_change")
+FEES_2019 = _measures("items_prior_year", "items_change", signed=("items_change",))
 PROCUREMENT_2019 = _measures("projects", "amount_wan_yuan", money=("amount_wan_yuan",))
 
 # --- table 二 (第二十条) ------------------------------------------------------------------------

@@ -157,9 +157,9 @@ class Style:
     # PDF: encrypted with (user password, owner password); an empty user password opens without asking
     passwords: tuple[str, str] | None = None
 
-    def number(self, x: float, money_in_yuan: bool = False) -> str:
+    def number(self, x: float, money_in_yuan: bool = False, unit_in_header: bool = False) -> str:
         if money_in_yuan:
-            return f"{round(x * 10_000):d}元"
+            return f"{round(x * 10_000):d}" + ("" if unit_in_header else "元")
         text = str(int(x)) if not isinstance(x, float) else f"{x:.2f}"
         if not self.quirks:
             return text
@@ -219,21 +219,29 @@ def _table2(report: Report, style: Style) -> Grid:
     grid: Grid = []
     seen: set[str] = set()
     yuan = style.quirks and style.rng.random() < 0.5  # some reports print the fee amount in 元
+    yuan_in_header = yuan and style.rng.random() < 0.5  # ... and some say so once, in the column header
     for row in report.template.blocks[0].rows:
         if row.table not in seen:
             seen.add(row.table)
             item, header = TABLE2_HEADS[(code, row.table)]
+            if yuan_in_header:
+                header = [_in_yuan(h) if col.money else h for h, col in zip(header, row.columns, strict=True)]
             grid.append([GridCell(0, item, colspan=4)])
             grid.append([GridCell(0, "信息内容"), *_spread(header, 3)])
         label = "行政规范性文件" if row.code == "regulations:normative_document" and code == "2021" else row.keys[0]
         if style.quirks and row.code == "permits:other_service":  # a provincial variant's note names other rows
             label += "（指行政许可以外的政务服务事项，含行政确认、行政处罚、行政强制和公共服务事项）"
-        numbers = [style.number(x, money_in_yuan=col.money and yuan) for x, col in zip(report.values[row.code], row.columns,
-                                                                                         strict=True)]
+        numbers = [style.number(x, money_in_yuan=col.money and yuan, unit_in_header=yuan_in_header)
+                   for x, col in zip(report.values[row.code], row.columns, strict=True)]
         if row.code == "regulations:normative_document" and style.quirks and numbers[0].isdigit():
             numbers[0] += f"（其中修订{style.rng.randint(0, 9)}件）"
         grid.append([GridCell(0, style.label(label)), *_spread(numbers, 3)])
     return grid
+
+
+def _in_yuan(header: str) -> str:
+    """A money column's header that declares 元 for the amounts under it."""
+    return header.replace("（单位：万元）", "（单位：元）") if "万元" in header else header + "（元）"
 
 
 def _spread(texts: list[str], width: int) -> list[GridCell]:
