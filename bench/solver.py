@@ -17,20 +17,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 try:
     from ortools.sat.python import cp_model
 except ImportError:
     raise SystemExit("bench/solver.py compares with OR-Tools: pip install ortools") from None
 
-from dumps import flatten  # noqa: E402
-
 import pipeline.parse.rows as rows  # noqa: E402
 from pipeline.batch.report import process_report  # noqa: E402
 from pipeline.parse.rules import column_equations  # noqa: E402
 from pipeline.parse.solve import settle  # noqa: E402
-from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_text  # noqa: E402
+from pipeline.synth.generate import SAMPLE_BODIES, flatten, make_report, render_text  # noqa: E402
 
 Readings = dict[str, list[tuple]]
 

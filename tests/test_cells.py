@@ -8,7 +8,14 @@ from pipeline.extract.sniff import detect_format
 from pipeline.parse.cells import BLANK_MARK, candidates, tokenize
 from pipeline.parse.describe import describe
 from pipeline.parse.rows import parse_tables
-from pipeline.parse.templates import APPEAL_SUMS, APPLICANT_SUM, ITEMS_2019, TEMPLATES
+from pipeline.parse.templates import (
+    APPEAL_SUMS,
+    APPLICANT_COLUMNS,
+    APPLICANT_SUM,
+    ITEMS_2019,
+    REG_2021,
+    TEMPLATES,
+)
 from pipeline.text.norm import normalise, parse_year
 
 
@@ -55,9 +62,40 @@ def test_table2_run_together_is_ambiguous():
 
 
 def test_a_minus_sign_falls_only_where_a_column_can_be_negative():
-    # 上一年项目数量, 本年增/减, 处理决定数量: 8 8 -720 would make a count negative
-    assert candidates(tokenize("行政许可88-720"), 3, (), columns=ITEMS_2019) == [(88, -72, 0), (88, -7, 20)]
+    # 上一年项目数量, 本年增/减, 处理决定数量: 8 8 -720 would make a count negative; the dash may also be
+    # a placeholder for a change of 0
+    assert candidates(tokenize("行政许可88-720"), 3, (), columns=ITEMS_2019) == [(88, -72, 0), (88, -7, 20),
+                                                                                (88, 0, 720)]
     assert candidates(tokenize("行政许可2648-18538"), 3, (), columns=ITEMS_2019)[0][0] == 2648
+
+
+@pytest.mark.parametrize(("segment", "values"), [
+    ("230(其中修订3件)/24,381", [230, None, 24381]),  # a placeholder among run-together cells
+    ("—0/11313", [None, 0, None, 11313]),
+    ("0/0—0—", [0, None, 0, None, 0, None]),
+    ("本年增/减处理决定数量", []),  # a slash inside words is no cell
+    ("/005130182 、 ", [None, 513018]),  # the next row's enumerator (2 、 重 复 申 请) run on from the digits
+])
+def test_placeholders_and_enumerators_among_run_together_cells(segment, values):
+    assert [c.value for c in tokenize(segment, glued_left=True)] == values
+
+
+def test_a_thousands_number_run_on_from_the_cell_before_it():
+    # 0 then 24,381 then 17 (规章\t0\t24,381\t17 without its separators): the groups are never cut
+    assert candidates(tokenize("024,38117|", glued_left=True), 3, (), columns=REG_2021) == [(0, 24381, 17)]
+
+
+def test_blank_cells_that_left_no_trace_may_stand_in_any_column():
+    # 65 for 3 columns, in a dump whose table prints blanks: every placement is a reading, so none is chosen
+    assert candidates(tokenize("65|", glued_left=True), 3, (), columns=REG_2021, vanished=True) == [
+        (0, 0, 65), (0, 6, 5), (0, 65, 0), (6, 0, 5), (6, 5, 0), (65, 0, 0)]
+    assert candidates(tokenize("65|", glued_left=True), 3, (), columns=REG_2021) == []  # every cell printed: none fits
+    # a blank natural-person cell lost from 13 13 0 2 13 41: the row sum alone allows more than the truth
+    found = candidates(tokenize("1313021341|", glued_left=True), 7, APPLICANT_SUM, columns=APPLICANT_COLUMNS,
+                       vanished=True)
+    assert (0, 13, 13, 0, 2, 13, 41) in found and len(found) > 1
+    assert candidates(tokenize("0/0—0|", glued_left=True), 7, APPLICANT_SUM, columns=APPLICANT_COLUMNS,
+                      vanished=True) == [(0,) * 7]
 
 
 def test_a_number_standing_alone_is_never_split():

@@ -20,7 +20,7 @@ from pipeline.parse.rules import (
     RECEIVED,
 )
 from pipeline.parse.solve import MAX_COMBINATIONS, agreed, settle
-from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_text, template_for
+from pipeline.synth.generate import SAMPLE_BODIES, flatten, make_report, render_text, template_for
 from pipeline.text.norm import normalise
 
 ZEROS = (0,) * 7
@@ -93,7 +93,7 @@ def test_a_table_with_its_separators_removed_is_recovered_or_flagged_with_the_tr
     template = template_for(2019 + seed % 7)
     text = _text(2019 + seed % 7, seed)
     truth = parse_tables(text, template).vectors()
-    flat = parse_tables(text.replace("\t", "").replace("\n", ""), template)
+    flat = parse_tables(flatten(text), template)
     listed = {i.detail.split(": [")[0]: i.detail for i in flat.issues if i.rule == "cells_ambiguous"}
     for code, values in truth.items():
         got = flat.readings[code].values if code in flat.readings else (None,) * len(values)

@@ -24,10 +24,11 @@ _NUMBER = re.compile(
 )
 _UNIT = re.compile(r"\s*(万元|元|件|个|条|项|次|宗|家|人次)")
 _NOTE = re.compile(r"\s*\((?![一二三四五六七八九十\d]{1,2}\))([^()]*)\)")  # not the next label's (二)
-_SPACED_ENUMERATOR = re.compile(r"(?<![\d.])(\d) +([.、])(?!\d)")
+_SPACED_ENUMERATOR = re.compile(r"(\d) +([.、])(?= *(?:[\u4e00-\u9fff]|$))")  # the next label's "2 、 重 复"
 _PAREN = re.compile(r"\([^()\t\n]*\)")
 _ENUMERATOR_AFTER = re.compile(r"[.、](?!\d)")
 
+GLUE = "|"  # stands for text cut off right after a row's cells: what was there ran on from them
 SPLIT_BUDGET = 200_000
 MAX_EXTRA_CELLS = 2  # a value repeated across merged grid cells; more than that is not one row  # enumeration steps before a digit run is declared unreadable
 
@@ -39,6 +40,8 @@ class Cell:
     splittable: bool = False  # digits run together, may hold several cells
     unit: str | None = None
     note: str | None = None
+    grouped: int = 0  # trailing digits in thousands groups (24,381: 3): a split never cuts into them
+    dash_glued: bool = False  # a leading dash run on from the cell before it (0-1,282): a sign or a placeholder
 
     @property
     def number(self) -> float:
@@ -100,6 +103,9 @@ def _chunk_cells(chunk: str, glued_left: bool = False) -> tuple[Cell, ...]:
     pos = 0
     while True:
         m = _NUMBER.search(chunk, pos)
+        for mark in _MARK.finditer(chunk, pos, m.start() if m else len(chunk)):
+            if _mark_is_cell(chunk, mark.start(), mark.end()):
+                out.append(Cell(None, mark.group()))  # a placeholder among run-together cells: 0/11313
         if not m:
             break
         raw, end = m.group(), m.end()
@@ -123,17 +129,37 @@ def _chunk_cells(chunk: str, glued_left: bool = False) -> tuple[Cell, ...]:
         # Digits may hold several cells only where the text ran them together: glued to the label or to
         # what follows (行政许可3960181, 640020470二、), or with a leading zero no single number has (000023).
         # An amount's whole digits may hold the count printed before it (采购135 and 75394432.52元).
-        glued = ((m.start() > 0 and chunk[m.start() - 1] not in "-+") or (m.start() == 0 and glued_left)
-                 or pos < len(chunk) or len(raw) < m.end() - m.start())
-        splittable = "," not in raw and len(whole) > 1 and (glued or whole.startswith("0"))
-        out.append(Cell(_as_number(raw), raw, splittable, unit, note))
+        # a placeholder before the digits is a boundary, not glue
+        left_glued = (m.start() > 0 and chunk[m.start() - 1] not in "-+" + _MARK_CHARS) or (m.start() == 0 and glued_left)
+        glued = left_glued or pos < len(chunk) or len(raw) < m.end() - m.start()
+        lead, *groups = whole.split(",")
+        if groups:  # 24,381: a split never cuts into its groups, but a dump may have glued a cell to its
+            # head (024,381 is 0 and 24,381; 51,282 may be 5 and 1,282)
+            splittable = len(lead) > 1 and (left_glued or len(lead) > 3 or lead.startswith("0"))
+        else:
+            splittable = len(whole) > 1 and (glued or whole.startswith("0"))
+        dash_glued = raw.startswith("-") and (m.start() > 0 or glued_left)
+        out.append(Cell(_as_number(raw), raw, splittable, unit, note, sum(map(len, groups)), dash_glued))
     return tuple(out)
+
+
+_MARK = re.compile(r"[—―─/]+|-+(?!\d)")
+_MARK_CHARS = "—―─/-"
+
+
+def _mark_is_cell(chunk: str, start: int, end: int) -> bool:
+    """A dash or slash is a placeholder cell where it stands between cells (0/0—3, a label's end then
+    —0), not inside words (本年增/减)."""
+    before = chunk[start - 1] if start > 0 else ""
+    after = chunk[end] if end < len(chunk) else ""
+    return (not before or before.isdigit() or before in ")" + _MARK_CHARS) and (
+        not after or after.isdigit() or after in "(" + GLUE + _MARK_CHARS)
 
 
 def _starts_cell(chunk: str, start: int) -> bool:
     # A number right after a CJK label in run-together text (行政许可2293) is a cell; after Latin it is not.
     prev = chunk[start - 1]
-    return "\u4e00" <= prev <= "\u9fff" or prev in "):：、。,;”\"》】"
+    return "\u4e00" <= prev <= "\u9fff" or prev in "):：、。,;”\"》】" + _MARK_CHARS
 
 
 def satisfies(values: Sequence[float], sums: Sequence[SumRule]) -> bool:
@@ -141,11 +167,24 @@ def satisfies(values: Sequence[float], sums: Sequence[SumRule]) -> bool:
 
 
 def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool = False,
-               columns: Sequence[Column] = ()) -> list[tuple[float, ...]]:
+               columns: Sequence[Column] = (), vanished: bool = False) -> list[tuple[float, ...]]:
     """Every reading of `cells` as `n` column values that the layout and the sums allow. `columns`: the
     row's, which say where an amount printed in 元 is converted to 万元 and where a split run's minus
-    sign may fall."""
+    sign may fall. `vanished`: blank cells may have left no trace (a dump of a table that prints blanks
+    for zero), so fewer cells than columns may still be the whole row."""
     cells = _trim_blanks(list(cells), n)
+    if columns and len(cells) < n and any(c.dash_glued for c in cells):
+        # a dash run on from the cell before it (0-1,282) is a minus sign or a placeholder cell; in a row
+        # none of whose values can be negative, only the placeholder
+        dashed = _readings(_dash_before_digits(cells), n, sums, repeated_ok, columns, vanished)
+        signed = _readings(cells, n, sums, repeated_ok, columns, vanished) if any(c.signed for c in columns) else []
+        return [] if dashed is None or signed is None else sorted(set(dashed) | set(signed))
+    return _readings(cells, n, sums, repeated_ok, columns, vanished) or []
+
+
+def _readings(cells: list[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool, columns: Sequence[Column],
+              vanished: bool) -> list[tuple[float, ...]] | None:
+    """`candidates` for one way of reading the dashes; None when there are too many readings to list."""
     k = len(cells)
     if k == n:
         return [tuple(_in_column(c.number, c, col, columns) for col, c in enumerate(cells))]
@@ -165,11 +204,27 @@ def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_
         # spaces inside a run of one-digit cells (30 0 0 0 03 is 3 0 0 0 0 0 3): in a short row with
         # sums, a number of several digits may hold two cells; the sums decide, and only alone
         cells = [replace(c, splittable=True) if c.raw.isdigit() and len(c.raw) > 1 else c for c in cells]
-    if any(c.splittable for c in cells):
-        found.update(v for v in _splits(cells, n, sums, columns) if not sums or satisfies(v, sums))
+    if vanished and k < n and all(c.number == 0 and c.unit is None for c in cells):
+        return [(0,) * n]  # nothing but zeros and marks: wherever the blanks were, every cell is 0
+    if any(c.splittable for c in cells) or (vanished and k < n):
+        budget = [SPLIT_BUDGET]
+        found.update(v for v in _splits(cells, n, sums, columns, vanished, budget) if not sums or satisfies(v, sums))
+        if budget[0] < 0:
+            return None  # more readings than could be listed: none of them is chosen
     if sums and n - k == 1:
         found.update(_with_one_missing([c.number for c in cells], n, sums))
     return sorted(found)
+
+
+def _dash_before_digits(cells: list[Cell]) -> list[Cell]:
+    """The cells with each dash run on from the cell before it (0110-2) read as a placeholder cell."""
+    out: list[Cell] = []
+    for c in cells:
+        if c.dash_glued and c.value is not None:
+            out += [Cell(None, "-"), replace(c, value=-c.value, raw=c.raw[1:], dash_glued=False)]
+        else:
+            out.append(c)
+    return out
 
 
 def printed_cells(cells: Sequence[Cell], n: int) -> list[Cell]:
@@ -207,7 +262,8 @@ def _in_column(value: float, cell: Cell, col: int, columns: Sequence[Column]) ->
     return round(value / 10_000, 6) if cell.unit == "元" and col < len(columns) and columns[col].money else value
 
 
-def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Sequence[Column] = ()) -> Iterator[tuple[float, ...]]:
+def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Sequence[Column], vanished: bool,
+            budget: list[int]) -> list[tuple[float, ...]]:
     """Split digit runs into more cells (no leading zeros) until there are `n`, checking sums early.
 
     The columns are filled from the right: the templates print a sum's total after its parts (总计 last),
@@ -216,8 +272,9 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
     steps, not millions. A sum is checked exactly once its last member (leftmost) is placed.
     An amount's decimals (and its unit) stay with the rightmost piece of its run; its minus sign with
     the leftmost, which must then stand in a column that can be negative (88-720 is 88, -72, 0 or
-    88, -7, 20 under 上一年项目数量, 本年增/减, 处理决定数量; never a negative 处理决定数量)."""
-    budget = [SPLIT_BUDGET]
+    88, -7, 20 under 上一年项目数量, 本年增/减, 处理决定数量; never a negative 处理决定数量).
+    `vanished`: any column may also be a blank cell that left no trace in the text (0).
+    Every step spends `budget`; below zero the search stops and what it returns is not all there is."""
     members: dict[int, list[int]] = {}  # column -> the sums it is the total or a part of
     for k, rule in enumerate(sums):
         for col in (*rule.parts, rule.total):
@@ -235,47 +292,70 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
                 return None
         return tuple(now)
 
-    def walk(ci: int, rest: str | None, col: int, acc: list[float], left: tuple) -> Iterator[tuple[float, ...]]:
+    memo: dict[tuple, list[tuple[float, ...]]] = {}
+    move_memo: dict[tuple, list[tuple[float, int, str | None]]] = {}
+
+    def prefixes(ci: int, rest: str | None, col: int, left: tuple) -> list[tuple[float, ...]]:
+        """The readings of columns 0..col from cells 0..ci (cell ci cut down to `rest`), given what each
+        sum still needs. Remembered: vanished blanks and zeros reach the same state many ways."""
+        key = (ci, rest, col, left)
+        if (known := memo.get(key)) is not None:
+            return known
         budget[0] -= 1
         if budget[0] < 0:
-            return
-        if ci < 0 or col < 0:
-            if ci < 0 and col < 0:
-                yield tuple(reversed(acc))
-            return
+            return []
+        if col < 0:
+            return [()] if ci < 0 else []
+        out: set[tuple[float, ...]] = set()
+        step = (ci, rest, col)
+        if (options := move_memo.get(step)) is None:
+            options = move_memo[step] = _moves(ci, rest, col)
+        for value, next_ci, next_rest in options:
+            if (after := assign(col, value, left)) is not None:
+                out.update([(*p, value) for p in prefixes(next_ci, next_rest, col - 1, after)])
+        result = list(out)
+        budget[0] -= len(result)
+        memo[key] = result
+        return result
+
+    def _moves(ci: int, rest: str | None, col: int) -> list[tuple[float, int, str | None]]:
+        """What column `col` may hold: (its value, the cell and the rest of its run still to place)."""
+        out: list[tuple[float, int, str | None]] = []
+        if vanished:
+            out.append((0, ci, rest))  # a blank cell the text lost
+        if ci < 0 or col < ci:
+            return out  # no cell left for this column, or fewer columns left than cells
         cell = cells[ci]
-        if col < ci:
-            return  # fewer columns left than cells
         if not cell.splittable:
             value = _in_column(cell.number, cell, col, columns)
-            if (after := assign(col, value, left)) is not None:
-                yield from walk(ci - 1, None, col - 1, [*acc, value], after)
-            return
+            if value >= 0 or not columns or columns[col].signed:
+                out.append((value, ci - 1, None))
+            return out
         sign = "-" if cell.raw.startswith("-") else ""
         whole, _, fraction = cell.raw.lstrip("-").partition(".")
-        digits = rest if rest is not None else whole
+        digits = rest if rest is not None else whole.replace(",", "")
+        grouped = cell.grouped if rest is None else 0  # thousands groups stay with the rightmost piece
         tail = "" if rest is not None or not fraction else "." + fraction  # only the rightmost piece has decimals
 
         def value_of(piece: str) -> float:
             number = float(piece + tail) if tail else int(piece)
             return _in_column(number, cell, col, columns) if rest is None else number
 
-        if (digits == "0" or not digits.startswith("0")) and not (sign and columns and not columns[col].signed):
+        def whole_piece(piece: str) -> bool:
+            return (piece == "0" or not piece.startswith("0")) and (not grouped or 1 <= len(piece) - grouped <= 3)
+
+        if whole_piece(digits) and not (sign and columns and not columns[col].signed):
             value = value_of(digits)  # the rest of the run as its leftmost piece
-            value = -value if sign else value
-            if (after := assign(col, value, left)) is not None:
-                yield from walk(ci - 1, None, col - 1, [*acc, value], after)
+            out.append((-value if sign else value, ci - 1, None))
         if col - ci < 1:
-            return  # no column left for another piece of this run
+            return out  # no column left for another piece of this run
         for cut in range(len(digits) - 1, 0, -1):  # a piece off the right end, more of the run to its left
             piece = digits[cut:]
-            if piece != "0" and piece.startswith("0"):
-                continue
-            value = value_of(piece)
-            if (after := assign(col, value, left)) is not None:
-                yield from walk(ci, digits[:cut], col - 1, [*acc, value], after)
+            if whole_piece(piece):
+                out.append((value_of(piece), ci, digits[:cut]))
+        return out
 
-    yield from walk(len(cells) - 1, None, n - 1, [], tuple(0.0 for _ in sums))
+    return prefixes(len(cells) - 1, None, n - 1, tuple(0.0 for _ in sums))
 
 
 def satisfies_rule(values: Sequence[float], rule: SumRule) -> bool:

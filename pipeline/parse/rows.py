@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from pipeline.parse.cells import BLANK_MARK, Cell, candidates, printed_cells, tokenize
+from pipeline.parse.cells import BLANK_MARK, GLUE, Cell, candidates, printed_cells, tokenize
 from pipeline.parse.rules import Violation
 from pipeline.parse.solve import agreed, settle
 from pipeline.parse.templates import Block, Row, Template
@@ -83,7 +83,7 @@ def _in_parentheses(index: CompactIndex, pos: int) -> bool:
     orig = index.to_original(pos)
     before = index.text[max(0, orig - PAREN_LOOKBACK):orig]
     before = before[max(before.rfind("\n"), before.rfind("\t")) + 1:]
-    return before.count("(") > before.count(")")
+    return before.rfind("(") > before.rfind(")")  # an open parenthesis not closed yet
 
 
 def _first_interleaved(index: CompactIndex, keys: Sequence[str], start: int, end: int) -> tuple[int, int] | None:
@@ -198,6 +198,7 @@ def parse_tables(text: str, template: Template) -> Parsed:
     parsed = Parsed(template)
     cursor = 0
     spans: list[tuple[Block, int, int]] = []  # block, start of its anchor, end of its anchor
+    tables: list[_BlockCells] = []
     for block in template.blocks:
         hit = _find_preferred(index, block.anchors, cursor) or _find_preferred(index, block.anchors, cursor, folded=True)
         if hit is None:
@@ -217,14 +218,49 @@ def parse_tables(text: str, template: Template) -> Parsed:
         if n + 1 < len(spans) and located:  # the next table starts at its first anchor after our last row
             limit = _find_first(index, spans[n + 1][0].anchors, located[-1].end)
             b_end = limit[0] if limit else b_end
-        _read_block(index, block, located, a_end, b_end, parsed)
+        tables.append(_gather_block(index, block, located, a_end, b_end, parsed))
+    vanished = _blanks_vanish(tables)
+    for table in tables:
+        options = {code: [] if code in table.blocked or not cells else
+                   candidates(cells, len(row.columns), row.sums, repeated_ok=not row.keys, columns=row.columns,
+                              vanished=vanished and code in table.run_on)
+                   for code, (row, cells) in table.printed.items()}
+        _resolve(table.block, options, table.printed, parsed)
     return parsed
 
 
-def _read_block(index: CompactIndex, block: Block, located: list[_Located], anchor_end: int, b_end: int,
-                parsed: Parsed) -> None:
-    options: dict[str, list[tuple[float, ...]]] = {}
-    printed: dict[str, tuple[Row, list[Cell]]] = {}
+@dataclass
+class _BlockCells:
+    """A table's rows as printed: their cells, before any reading is chosen."""
+    block: Block
+    printed: dict[str, tuple[Row, list[Cell]]] = field(default_factory=dict)
+    blocked: set[str] = field(default_factory=set)  # another row's label among the numbers: unassignable
+    run_on: set[str] = field(default_factory=set)  # read from text without cell separators (no tabs)
+
+
+def _blanks_vanish(tables: Sequence[_BlockCells]) -> bool:
+    """Whether blank cells may have vanished from this text: a table that prints blanks for zero, read
+    without its cell separators (a crawler's dump, a borderless PDF), leaves no trace of them. Its
+    marks show it: a placeholder (—, /) among run-on cells, or a row with fewer digits than columns
+    (each digit a cell is the most the text could hold).
+    Then a row's digits may stand in any of its columns, and readings that assume every cell was
+    printed would pick wrong ones."""
+    for table in tables:
+        for code in table.run_on:
+            row, cells = table.printed[code]
+            if not cells:
+                continue  # nothing printed here: the numbers are elsewhere, not blank
+            if any(c.value is None for c in cells):
+                return True
+            if sum(len(c.raw.lstrip("-").split(".")[0].replace(",", "")) for c in cells) < len(row.columns):
+                return True
+    return False
+
+
+def _gather_block(index: CompactIndex, block: Block, located: list[_Located], anchor_end: int, b_end: int,
+                  parsed: Parsed) -> _BlockCells:
+    table = _BlockCells(block)
+    printed = table.printed
     headless = [r for r in block.rows if not r.keys]
     segments: list[tuple[Row, int, int]] = []
     inner: dict[str, str] = {}  # numbers printed inside an interleaved label's span belong to its row
@@ -249,6 +285,8 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
         if row.keys and "\t" in own_line and len(printed_cells(tokenize(own_line), n)) == n:
             text, e = own_line, s + len(compact(own_line))  # a grid row: its numbers stand on its label's line
         text = _before_prose(text)
+        if "\t" not in text and text[-1:] not in ("", GLUE) and not text[-1].isspace():
+            text += GLUE  # run on into the next label (规章000行政规范性文件…): the last digits may hold cells
         mid_word = s > 0 and bool(text[:1]) and not text[:1].isspace()
         if mid_word:
             text = _MID_WORD_PLACEHOLDER.sub("", text, count=1)  # 1.申请人无|正当理由: that 无 is the label's
@@ -259,11 +297,10 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
         if row.optional and not cells:
             continue
         printed[row.code] = (row, cells)
+        if "\t" not in text:
+            table.run_on.add(row.code)
         if any(key in index.compact[s:e] for key in absent_keys):
-            options[row.code] = []  # another row's label sits among these numbers: they cannot be assigned
-            continue
-        options[row.code] = (candidates(cells, n, row.sums, repeated_ok=not row.keys, columns=row.columns)
-                              if cells else [])
+            table.blocked.add(row.code)  # another row's label sits among these numbers: they cannot be assigned
     found_codes = found | {r.code for r in headless if r.code in printed}
     for row in block.rows:
         if row.optional or row.code in found_codes:
@@ -271,7 +308,7 @@ def _read_block(index: CompactIndex, block: Block, located: list[_Located], anch
         if row.code.startswith("outcomes:other.") and "outcomes:other" in printed:
             continue  # a 2021 report that prints （六）其他处理 as one row
         parsed.issues.append(Violation("row_missing", f"table {block.name}: row {row.code} not found"))
-    _resolve(block, options, printed, parsed)
+    return table
 
 
 _HEADER_UNIT = re.compile(r"[(（]\s*(?:单位\s*[:：]\s*)?(万元|元)\s*[)）]")
@@ -300,8 +337,6 @@ def _before_prose(text: str) -> str:
     # digits the prose ran into stay marked as run on (a cell boundary may hide in them): one non-digit
     return kept + GLUE if kept[-1:].isdigit() else kept
 
-
-GLUE = "|"  # stands for the text cut off after a run of digits
 
 
 def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],

@@ -352,6 +352,12 @@ def render_text(report: Report, style: Style | None = None) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
+def flatten(text: str) -> str:
+    """A text rendering as a crawler's tag-stripped dump of the page leaves it: every cell and line
+    separator gone (行政许可2293行政处罚…), and with them every blank cell."""
+    return text.replace("\t", "").replace("\n", "")
+
+
 def render_docx(report: Report, style: Style | None = None) -> bytes:
     import docx
 
