@@ -73,6 +73,8 @@ def test_a_minus_sign_falls_only_where_a_column_can_be_negative():
     ("230(其中修订3件)/24,381", [230, None, 24381]),  # a placeholder among run-together cells
     ("—0/11313", [None, 0, None, 11313]),
     ("0/0—0—", [0, None, 0, None, 0, None]),
+    ("0无无5", [0, None, None, 5]),
+    ("0000000(四)无法提供", [0]),  # a group heading's 无 is a word
     ("本年增/减处理决定数量", []),  # a slash inside words is no cell
     ("/005130182 、 ", [None, 513018]),  # the next row's enumerator (2 、 重 复 申 请) run on from the digits
 ])

@@ -143,13 +143,13 @@ def _chunk_cells(chunk: str, glued_left: bool = False) -> tuple[Cell, ...]:
     return tuple(out)
 
 
-_MARK = re.compile(r"[—―─/]+|-+(?!\d)")
-_MARK_CHARS = "—―─/-"
+_MARK = re.compile(r"[—―─/]+|-+(?!\d)|无")
+_MARK_CHARS = "—―─/-无"
 
 
 def _mark_is_cell(chunk: str, start: int, end: int) -> bool:
-    """A dash or slash is a placeholder cell where it stands between cells (0/0—3, a label's end then
-    —0), not inside words (本年增/减)."""
+    """A dash, slash or 无 is a placeholder cell where it stands between cells (0/0—3, 0无无5, a label's
+    end then —0), not inside words (本年增/减, （四）无法提供)."""
     before = chunk[start - 1] if start > 0 else ""
     after = chunk[end] if end < len(chunk) else ""
     return (not before or before.isdigit() or before in ")" + _MARK_CHARS) and (
