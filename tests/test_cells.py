@@ -76,6 +76,7 @@ def test_a_minus_sign_falls_only_where_a_column_can_be_negative():
     ("0无无5", [0, None, None, 5]),
     ("0000000(四)无法提供", [0]),  # a group heading's 无 is a word
     ("本年增/减处理决定数量", []),  # a slash inside words is no cell
+    ("尚未审结总计—1449", [None, 1449]),  # a header's last word, then the first cell
     ("/005130182 、 ", [None, 513018]),  # the next row's enumerator (2 、 重 复 申 请) run on from the digits
 ])
 def test_placeholders_and_enumerators_among_run_together_cells(segment, values):

@@ -149,10 +149,11 @@ _MARK_CHARS = "—―─/-无"
 
 def _mark_is_cell(chunk: str, start: int, end: int) -> bool:
     """A dash, slash or 无 is a placeholder cell where it stands between cells (0/0—3, 0无无5, a label's
-    end then —0), not inside words (本年增/减, （四）无法提供)."""
+    or a header's end then —0), not inside words (本年增/减, （四）无法提供)."""
     before = chunk[start - 1] if start > 0 else ""
     after = chunk[end] if end < len(chunk) else ""
-    return (not before or before.isdigit() or before in ")" + _MARK_CHARS) and (
+    # after a word only when a cell follows: a header's last word then the first cell (总计—1449…)
+    return (not before or before.isdigit() or before in ")" + _MARK_CHARS or "\u4e00" <= before <= "\u9fff") and (
         not after or after.isdigit() or after in "(" + GLUE + _MARK_CHARS)
 
 
