@@ -282,6 +282,20 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
             members.setdefault(col, []).append(k)
     leftmost = [min(*rule.parts, rule.total) for rule in sums]
     bounded = not any(c.raw.startswith("-") for c in cells)  # parts never lower what a total still needs
+    # the sum that every column from 0 to `col` is a part of, its total to their right (APPLICANT_SUM: 0..5)
+    sole = [next((k for k, rule in enumerate(sums) if rule.total > col and set(range(col + 1)) <= set(rule.parts)),
+                 None) if bounded else None for col in range(n)]
+    reach_memo: dict[tuple, tuple[int, float]] = {}
+
+    def reach(ci: int, rest: str | None) -> tuple[int, float]:
+        """The least and the most the digits still to place can add up to: each digit its own piece, or
+        each cell's digits one number."""
+        if (known := reach_memo.get((ci, rest))) is None:
+            runs = [rest if rest is not None else _digits(cells[ci])] if ci >= 0 else []
+            runs += [_digits(c) for c in cells[:max(ci, 0)]]
+            known = reach_memo[(ci, rest)] = (sum(int(d) for run in runs for d in run),
+                                              sum(float(run) for run in runs if run))
+        return known
 
     def assign(col: int, value: float, left: tuple) -> tuple | None:
         """What each sum still needs once column `col` holds `value`; None when a sum cannot be kept."""
@@ -307,6 +321,11 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
             return []
         if col < 0:
             return [()] if ci < 0 else []
+        if (k := sole[col]) is not None:  # the digits left must make up exactly what that sum still needs
+            least, most = reach(ci, rest)
+            if not least - 1e-9 <= left[k] <= most + 1e-9:
+                memo[key] = []
+                return []
         out: set[tuple[float, ...]] = set()
         step = (ci, rest, col)
         if (options := move_memo.get(step)) is None:
@@ -357,6 +376,11 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
         return out
 
     return prefixes(len(cells) - 1, None, n - 1, tuple(0.0 for _ in sums))
+
+
+def _digits(cell: Cell) -> str:
+    """A cell's whole digits, as a split sees them."""
+    return "" if cell.value is None else cell.raw.lstrip("-").split(".")[0].replace(",", "")
 
 
 def satisfies_rule(values: Sequence[float], rule: SumRule) -> bool:
