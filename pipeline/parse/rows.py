@@ -225,7 +225,7 @@ def parse_tables(text: str, template: Template) -> Parsed:
                    candidates(cells, len(row.columns), row.sums, repeated_ok=not row.keys, columns=row.columns,
                               vanished=vanished and code in table.run_on)
                    for code, (row, cells) in table.printed.items()}
-        _resolve(table.block, options, table.printed, parsed)
+        _resolve(table.block, options, table.printed, parsed, table.run_on if vanished else set())
     return parsed
 
 
@@ -340,7 +340,7 @@ def _before_prose(text: str) -> str:
 
 
 def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],
-             printed: dict[str, tuple[Row, list[Cell]]], parsed: Parsed) -> None:
+             printed: dict[str, tuple[Row, list[Cell]]], parsed: Parsed, blanks_lost: set[str]) -> None:
     """Keep each row's reading when it is the only one the rules allow; of a row with several, keep the
     cells on which every reading agrees and list the readings."""
     certain = {code: opts[0] for code, opts in options.items() if len(opts) == 1}
@@ -362,6 +362,8 @@ def _resolve(block: Block, options: dict[str, list[tuple[float, ...]]],
             shown = " | ".join(" ".join(_plain(v) for v in reading) for reading in readings[:MAX_LISTED])
             more = f" (and {len(readings) - MAX_LISTED} more)" if len(readings) > MAX_LISTED else ""
             rules = "the row's sums and table 三's column sums and balance" if row.sums else "no sum (the template has none here)"
+            if code in blanks_lost:
+                rules += ", blank cells that left no trace in this text standing in any column"
             left_out = ", ".join("/".join(col.dims.values()) or str(i)
                                  for i, (col, v) in enumerate(zip(row.columns, known, strict=True)) if v is None)
             parsed.issues.append(Violation("cells_ambiguous", f"{code}: [{raw}] for {len(row.columns)} columns; "
