@@ -291,8 +291,8 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
         """The least and the most the digits still to place can add up to: each digit its own piece, or
         each cell's digits one number."""
         if (known := reach_memo.get((ci, rest))) is None:
-            runs = [rest if rest is not None else _digits(cells[ci])] if ci >= 0 else []
-            runs += [_digits(c) for c in cells[:max(ci, 0)]]
+            runs = [rest if rest is not None else cell_digits(cells[ci])] if ci >= 0 else []
+            runs += [cell_digits(c) for c in cells[:max(ci, 0)]]
             known = reach_memo[(ci, rest)] = (sum(int(d) for run in runs for d in run),
                                               sum(float(run) for run in runs if run))
         return known
@@ -378,8 +378,8 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
     return prefixes(len(cells) - 1, None, n - 1, tuple(0.0 for _ in sums))
 
 
-def _digits(cell: Cell) -> str:
-    """A cell's whole digits, as a split sees them."""
+def cell_digits(cell: Cell) -> str:
+    """A cell's whole digits, as a split sees them (none for a placeholder)."""
     return "" if cell.value is None else cell.raw.lstrip("-").split(".")[0].replace(",", "")
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from pipeline.parse.cells import BLANK_MARK, GLUE, Cell, candidates, printed_cells, tokenize
+from pipeline.parse.cells import BLANK_MARK, GLUE, Cell, candidates, cell_digits, printed_cells, tokenize
 from pipeline.parse.rules import Violation
 from pipeline.parse.solve import agreed, settle
 from pipeline.parse.templates import Block, Row, Template
@@ -241,7 +241,7 @@ class _BlockCells:
 def _blanks_vanish(tables: Sequence[_BlockCells]) -> bool:
     """Whether blank cells may have vanished from this text: a table that prints blanks for zero, read
     without its cell separators (a crawler's dump, a borderless PDF), leaves no trace of them. Its
-    marks show it: a placeholder (—, /) among run-on cells, or a row with fewer digits than columns
+    marks show it: a placeholder (—, /, 无) among run-on cells, or a row with fewer digits than columns
     (each digit a cell is the most the text could hold).
     Then a row's digits may stand in any of its columns, and readings that assume every cell was
     printed would pick wrong ones."""
@@ -252,7 +252,7 @@ def _blanks_vanish(tables: Sequence[_BlockCells]) -> bool:
                 continue  # nothing printed here: the numbers are elsewhere, not blank
             if any(c.value is None for c in cells):
                 return True
-            if sum(len(c.raw.lstrip("-").split(".")[0].replace(",", "")) for c in cells) < len(row.columns):
+            if sum(len(cell_digits(c)) for c in cells) < len(row.columns):
                 return True
     return False
 
