@@ -186,3 +186,12 @@ def test_a_row_label_inside_another_rows_note_is_not_that_row():
                 for i in parsed.issues if i.rule == "cells_ambiguous"}
     for code in ("penalties:penalty", "penalties:coercion"):
         assert printed[code] == "".join(str(int(v)) for v in report.values[code])  # its own numbers, no more
+
+
+def test_a_dump_that_kept_the_pages_character_references_reads_them_as_characters():
+    """A crawler that did not decode the page's &nbsp;: between cells and inside labels, they are spaces."""
+    truth, text = _truth_and_text(4, 2022)
+    kept = (text.replace("\t", "&nbsp;").replace("\n", "&#160;")
+            .replace("行政许可", "行政&nbsp;许可").replace("属于国家秘密", "属于&nbsp;国家&nbsp;秘密"))
+    result = process_report(kept.encode(), "entities.txt")
+    assert result_facts(result) == truth
