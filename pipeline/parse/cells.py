@@ -29,8 +29,8 @@ _PAREN = re.compile(r"\([^()\t\n]*\)")
 _ENUMERATOR_AFTER = re.compile(r"[.、](?!\d)")
 
 GLUE = "|"  # stands for text cut off right after a row's cells: what was there ran on from them
-SPLIT_BUDGET = 200_000
-MAX_EXTRA_CELLS = 2  # a value repeated across merged grid cells; more than that is not one row  # enumeration steps before a digit run is declared unreadable
+SPLIT_BUDGET = 200_000  # search steps before a row's readings are declared too many to list
+MAX_EXTRA_CELLS = 2  # a value repeated across merged grid cells; more than that is not one row
 
 
 @dataclass(frozen=True)
@@ -329,7 +329,7 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
         out: set[tuple[float, ...]] = set()
         step = (ci, rest, col)
         if (options := move_memo.get(step)) is None:
-            options = move_memo[step] = _moves(ci, rest, col)
+            options = move_memo[step] = moves(ci, rest, col)
         for value, next_ci, next_rest in options:
             if (after := assign(col, value, left)) is not None:
                 out.update([(*p, value) for p in prefixes(next_ci, next_rest, col - 1, after)])
@@ -338,7 +338,7 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
         memo[key] = result
         return result
 
-    def _moves(ci: int, rest: str | None, col: int) -> list[tuple[float, int, str | None]]:
+    def moves(ci: int, rest: str | None, col: int) -> list[tuple[float, int, str | None]]:
         """What column `col` may hold: (its value, the cell and the rest of its run still to place)."""
         out: list[tuple[float, int, str | None]] = []
         if vanished:
@@ -352,8 +352,8 @@ def _splits(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], columns: Seq
                 out.append((value, ci - 1, None))
             return out
         sign = "-" if cell.raw.startswith("-") else ""
-        whole, _, fraction = cell.raw.lstrip("-").partition(".")
-        digits = rest if rest is not None else whole.replace(",", "")
+        fraction = cell.raw.partition(".")[2]
+        digits = rest if rest is not None else cell_digits(cell)
         grouped = cell.grouped if rest is None else 0  # thousands groups stay with the rightmost piece
         tail = "" if rest is not None or not fraction else "." + fraction  # only the rightmost piece has decimals
 

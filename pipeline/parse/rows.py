@@ -285,7 +285,8 @@ def _gather_block(index: CompactIndex, block: Block, located: list[_Located], an
         if row.keys and "\t" in own_line and len(printed_cells(tokenize(own_line), n)) == n:
             text, e = own_line, s + len(compact(own_line))  # a grid row: its numbers stand on its label's line
         text = _before_prose(text)
-        if "\t" not in text and text[-1:] not in ("", GLUE) and not text[-1].isspace():
+        run_on = "\t" not in text  # no cell separators: a crawler's dump, a PDF's text lines
+        if run_on and text[-1:] not in ("", GLUE) and not text[-1].isspace():
             text += GLUE  # run on into the next label (规章000行政规范性文件…): the last digits may hold cells
         mid_word = s > 0 and bool(text[:1]) and not text[:1].isspace()
         if mid_word:
@@ -297,7 +298,7 @@ def _gather_block(index: CompactIndex, block: Block, located: list[_Located], an
         if row.optional and not cells:
             continue
         printed[row.code] = (row, cells)
-        if "\t" not in text:
+        if run_on:
             table.run_on.add(row.code)
         if any(key in index.compact[s:e] for key in absent_keys):
             table.blocked.add(row.code)  # another row's label sits among these numbers: they cannot be assigned
