@@ -2,7 +2,8 @@
 
 A worker that dies (a parser crash, the memory limit) or overruns the time limit costs only the task it
 held: that task comes back as a `Crash` with the reason, the worker is replaced, and the batch goes on.
-Results come back in the order the tasks were given, so loading stays deterministic.
+Results come back in the order the tasks were given, so loading stays deterministic. A worker never
+outlives its parent, and holds none of its files (`_detach`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import multiprocessing as mp
 import os
 import resource
 import signal
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
+
+from pipeline.extract.external import die_with_parent
 
 DEFAULT_TIME_LIMIT = 120.0  # seconds for one report: a 500-page PDF takes well under this
 DEFAULT_MEMORY_LIMIT = 3 << 30  # bytes of address space a worker may add: a zip bomb stops here, not the machine
@@ -53,7 +57,41 @@ def _alarm(signum: int, frame: object) -> None:
     raise _TimeUp
 
 
-def _serve(fn: Callable[..., Any], conn: Connection, limits: Limits, warm: Callable[[], None] | None) -> None:
+def _detach(parent_pid: int, keep: int) -> None:
+    """A new worker's first act: die with its parent, leave signals to it, and hold none of its files.
+
+    The parent-death signal is the kernel's, so it fires even when the parent is killed with SIGKILL.
+    Files: forked from a run that holds the writer lock (an `flock`, kept while any process holds the
+    file) and the warehouse, a worker would keep both for as long as it lived. Each regular file it
+    inherited is pointed at /dev/null instead (not closed: the number stays taken, so nothing the
+    parent's objects still name can be reused for a file the worker opens)."""
+    die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole terminal group: the parent stops the run
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by the fork
+    try:
+        signal.set_wakeup_fd(-1)  # the parent's signal pipe is the parent's
+    except ValueError:
+        pass
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd in (0, 1, 2, keep, null):
+                continue
+            try:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    os.dup2(null, fd)
+            except OSError:  # the listing's own descriptor, gone already
+                pass
+    except FileNotFoundError:  # no /proc: nothing to release this way
+        pass
+    finally:
+        os.close(null)
+
+
+def _serve(fn: Callable[..., Any], conn: Connection, limits: Limits, warm: Callable[[], None] | None,
+           parent_pid: int) -> None:
+    _detach(parent_pid, conn.fileno())
     if limits.memory_bytes:
         # on top of what the worker already maps (forked from a large parent, it inherits all of it)
         cap = _address_space() + limits.memory_bytes
@@ -102,7 +140,7 @@ class _Worker:
     def __init__(self, ctx: mp.context.BaseContext, fn: Callable[..., Any], limits: Limits,
                  warm: Callable[[], None] | None = None) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(fn, child, limits, warm), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(fn, child, limits, warm, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.queue: deque[tuple[int, tuple]] = deque()  # given, not yet answered; the head is running

@@ -9,14 +9,17 @@ text around the tables is read as lines. Numbers read this way are marked OCR-de
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import shlex
 import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from pipeline.extract.external import run_program
 from pipeline.extract.model import ExtractionError
 from pipeline.extract.pdfium import PdfiumPage
 
@@ -31,17 +34,14 @@ OCR_SETTINGS = {
     "rule_v_inches": 0.2,
     "min_confidence": 0,  # tesseract's own drops; a wrong number is caught by the template's sums
 }
-INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim && pip install pytesseract"
+INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
+TESSERACT_TIMEOUT_S = 60  # one call reads a page's cells or its lines: seconds, never minutes
 
 
 def tesseract_missing() -> str | None:
     """Why OCR cannot run here, or None."""
     if shutil.which("tesseract") is None:
         return f"tesseract is not installed: {INSTALL_HINT}"
-    try:
-        import pytesseract  # noqa: F401
-    except ImportError:
-        return f"pytesseract is not installed: {INSTALL_HINT}"
     if OCR_SETTINGS["lang"] not in _languages():
         return f"tesseract has no {OCR_SETTINGS['lang']} language data: {INSTALL_HINT}"
     return None
@@ -49,9 +49,29 @@ def tesseract_missing() -> str | None:
 
 @lru_cache(maxsize=1)
 def _languages() -> frozenset[str]:
-    import pytesseract
+    done = run_program(["tesseract", "--list-langs"], timeout=TESSERACT_TIMEOUT_S)
+    return frozenset(line.strip() for line in done.stdout.decode(errors="replace").splitlines()[1:] if line.strip())
 
-    return frozenset(pytesseract.get_languages(config=""))
+
+def _tesseract_tsv(image: np.ndarray, lang: str, config: str) -> dict[str, list]:
+    """tesseract's word boxes for an image (its TSV output, column by column), run as our own child:
+    killed whole on a time limit and with the worker that started it."""
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.fromarray(image).save(png, format="PNG")
+    env = os.environ | {"OMP_THREAD_LIMIT": "1"}  # one core per worker: the pool already uses them all
+    done = run_program(["tesseract", "stdin", "stdout", "-l", lang, *shlex.split(config), "tsv"],
+                       input=png.getvalue(), timeout=TESSERACT_TIMEOUT_S, env=env)
+    if done.returncode != 0:
+        raise ExtractionError("ocr_failed", f"tesseract failed: {done.stderr.decode(errors='replace').strip()[:300]}")
+    rows = [line.split("\t") for line in done.stdout.decode("utf-8", errors="replace").splitlines()]
+    header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+    columns: dict[str, list] = {name: [r[i] for r in body] for i, name in enumerate(header)}
+    for name in header:
+        if name not in ("text", "conf"):
+            columns[name] = [int(v) for v in columns[name]]
+    return columns
 
 
 @dataclass
@@ -292,12 +312,7 @@ class _Word:
 
 
 def _words(image: np.ndarray, lang: str | None = None, config: str | None = None) -> list[_Word]:
-    import pytesseract
-    from PIL import Image
-
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per worker: the pool already uses them all
-    data = pytesseract.image_to_data(Image.fromarray(image), lang=lang or OCR_SETTINGS["lang"],
-                                     config=config or OCR_SETTINGS["config"], output_type=pytesseract.Output.DICT)
+    data = _tesseract_tsv(image, lang or OCR_SETTINGS["lang"], config or OCR_SETTINGS["config"])
     lines: dict[tuple[int, int, int], tuple[int, int]] = {}
     words = []
     for i, level in enumerate(data["level"]):
