@@ -14,6 +14,11 @@ from pathlib import Path
 import pipeline
 from pipeline.load.facts import ReportResult
 
+# Failures that come from this machine or this run, not from the bytes (a worker killed, a time limit,
+# a converter missing or failing): never kept, so the next run tries again.
+TRANSIENT_RULES = frozenset({"worker_crashed", "parse_time_limit", "parse_memory_limit", "conversion_failed",
+                             "needs_ocr", "needs_libreoffice"})
+
 # The packages whose code decides a report's result (the warehouse and the crawler do not).
 PARSER_PACKAGES = ("text", "extract", "parse")
 PARSER_MODULES = ("load/facts.py", "load/identity.py", "load/divisions.py", "load/departments.py", "batch/report.py")
@@ -53,6 +58,8 @@ class ParseCache:
             return None
 
     def put(self, key: str, result: ReportResult) -> None:
+        if result.status == "failed" and any(issue.rule in TRANSIENT_RULES for issue in result.issues):
+            return
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")

@@ -150,7 +150,7 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
         warehouse.mark_derived(con)
         con.execute("DELETE FROM build.stale_years")
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:  # a stop signal too: all or nothing
         con.execute("ROLLBACK")
         raise
     return {"agencies_unified": unified, "cross_year_issues": len(issues), "yoy_rows": yoy_rows, "skipped": 0}

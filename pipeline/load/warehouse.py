@@ -173,9 +173,14 @@ def publish(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
         return target  # nothing new: the analysts' copy is this build already
     con.execute("UPDATE build.state SET published = generation")
     con.execute("CHECKPOINT")
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # a killed publisher's copy (we hold the lock)
+        stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.copyfile(root / BUILD_FILE, tmp)
-    os.replace(tmp, target)
+    try:
+        shutil.copyfile(root / BUILD_FILE, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)  # stopped half-way: the analysts' copy is the old one, whole
     return target
 
 
@@ -324,7 +329,7 @@ def load_reports(con: duckdb.DuckDBPyConnection, results: Sequence[ReportResult]
                 [[a for a, _ in latest], [y for _, y in latest], list(latest.values())])
         changed(con, (r.meta.year for r in results if r.meta))
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:  # a stop signal too: the chunk is loaded whole or not at all
         con.execute("ROLLBACK")
         raise
 
@@ -339,7 +344,7 @@ def replace_years(con: duckdb.DuckDBPyConnection, tables: Iterable[str], years: 
             frame = frames.get(table, pd.DataFrame(columns=table_columns()[table]))
             counts[table] = replace_years_in_transaction(con, table, years, frame)
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:  # a stop signal too: all or nothing
         con.execute("ROLLBACK")
         raise
     return counts
