@@ -371,11 +371,13 @@ def render_docx(report: Report, style: Style | None = None) -> bytes:
         document.add_paragraph(heading)
         table = document.add_table(rows=len(grid), cols=_width(grid))
         table.style = "Table Grid"
+        width = _width(grid)
+        layout = table._cells  # once: table.cell() lays the whole table out again at every call
         for i, row in enumerate(grid):
             for c in row:
-                cell = table.cell(i, c.col)
+                cell = layout[i * width + c.col]
                 if c.rowspan > 1 or c.colspan > 1:
-                    cell = cell.merge(table.cell(i + c.rowspan - 1, c.col + c.colspan - 1))
+                    cell = cell.merge(layout[(i + c.rowspan - 1) * width + c.col + c.colspan - 1])
                 cell.text = c.text
     for p in closing(report):
         document.add_paragraph(p)
