@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
+from dagster._utils.error import SerializableErrorInfo
 
 from assets.definitions import defs
 from assets.partitions import YEARS
@@ -37,8 +38,9 @@ def materialize_years(years: list[int], root: Path, sources: list[str], progress
     assets = list(defs.assets or [])
     resources = {"gongkai": Gongkai(data_dir=str(root), sources=sources, progress=progress)}
     tags = {RANGE_START: keys[0], RANGE_END: keys[-1]}
-    # the progress lines are the display; Dagster's own log stays in the instance (and `dagster dev`)
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING" if progress else "INFO"}}}}
+    # the progress lines and the failures' summary are the display; Dagster's own log, errors and their
+    # traces stay in the instance (and `dagster dev`)
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if progress else "INFO"}}}}
     kwargs = {"resources": resources, "tags": tags, "raise_on_error": False, "run_config": quiet}
     with writer_lock(root):  # the whole run is one writer: an ingest meanwhile waits for its end
         if instance is not None:
@@ -47,12 +49,20 @@ def materialize_years(years: list[int], root: Path, sources: list[str], progress
             return dg.materialize(assets, instance=inst, **kwargs)
 
 
+def _root_cause(error: SerializableErrorInfo) -> SerializableErrorInfo:
+    """The error a step's user code raised, inside Dagster's wrapping of it."""
+    while error.cause is not None:
+        error = error.cause
+    return error
+
+
 def failures(result: dg.ExecuteInProcessResult) -> list[str]:
-    """Failed steps and failed checks, in words."""
+    """Failed steps (each with the reason its own code gave, on one line) and failed checks, in words."""
     out = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            out.append(f"step {event.step_key} failed: {event.event_specific_data.error.message.strip()[:300]}")
+            lines = _root_cause(event.event_specific_data.error).message.strip().splitlines() or ["(no message)"]
+            out.append(f"step {event.step_key}: {lines[0][:300]}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             if not data.passed:
@@ -60,3 +70,14 @@ def failures(result: dg.ExecuteInProcessResult) -> list[str]:
                 count = failing.value if failing is not None else "?"
                 out.append(f"check {data.asset_key.to_user_string()}:{data.check_name} failed ({count} cases)")
     return out
+
+
+def failure_details(result: dg.ExecuteInProcessResult) -> str:
+    """Every failed step's whole error, with its traces: what a log file keeps for the operator."""
+    parts = [f"run {result.run_id}"]
+    for event in result.all_events:
+        if event.event_type_value in ("STEP_FAILURE", "RUN_FAILURE") and event.event_specific_data is not None:
+            error = getattr(event.event_specific_data, "error", None)
+            if error is not None:
+                parts.append(f"--- {event.event_type_value} {event.step_key or ''}\n{error.to_string()}")
+    return "\n\n".join(parts)

@@ -1,25 +1,119 @@
-"""`gongkai ...`: parses arguments, calls the pipeline, prints."""
+"""`gongkai ...`: parses arguments, checks what they name, calls the pipeline, prints.
+
+Every mistake on the command line is one short message on stderr (exit 2); a run that fails says why
+(exit 1); SIGTERM and Ctrl-C stop a command cleanly (exit 143 and 130); a bug is one line naming the
+log file that holds its trace (`gongkai.guard`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
 
 import duckdb
 
-from pipeline.batch.ingest import data_dir, ingest_paths
+from gongkai.guard import (
+    FAILED,
+    USAGE,
+    RunFailed,
+    Stopped,
+    UsageError,
+    internal_error,
+    robust_streams,
+    stop_handlers,
+    stop_signal,
+)
+from pipeline.batch.ingest import data_dir, ingest_paths, is_registry
 from pipeline.load import warehouse
 from pipeline.load.lock import LockTimeout
-from pipeline.parse.reportyears import parse_years
+from pipeline.parse.reportyears import YearsError, parse_years
 
 
+# --- what the arguments name, checked before any work starts ---------------------------------------
+def _folder(given: str | Path, what: str) -> Path:
+    """A path that is a folder, or can be made one (nothing on the way to it is a file)."""
+    path = Path(given)
+    try:
+        for step in (path, *path.parents):
+            if step.exists():
+                if not step.is_dir():
+                    where = "is a file" if step == path else f"is inside {step}, which is a file"
+                    raise UsageError(f"{what} {path} {where}, not a folder: give a folder (it is created if missing)")
+                break
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{what} {str(given)!r} is not a usable path ({exc})") from exc
+    return path
+
+
+def _root(args: argparse.Namespace) -> Path:
+    return _folder(data_dir(args.data_dir), "the data dir (--data-dir or $GONGKAI_DATA_DIR)")
+
+
+def _years(text: str | None) -> list[int]:
+    try:
+        return parse_years(text)
+    except YearsError as exc:
+        raise UsageError(f"--years: {exc}") from exc
+
+
+def _existing(paths: list[str], what: str) -> list[str]:
+    for given in paths:
+        try:
+            there = Path(given).exists()
+        except (OSError, ValueError):
+            there = False
+        if not there:
+            raise UsageError(f"{what} {given!r}: no such file or folder")
+    return paths
+
+
+def _check_sources(sources: list[str]) -> list[str]:
+    """Each source a registry that loads, or a report file or folder that is there."""
+    from pipeline.crawl.registry import RegistryError, load_registry
+
+    for source in _existing(sources, "--sources"):
+        if is_registry(source):
+            try:
+                load_registry(source)
+            except RegistryError as exc:
+                raise UsageError(f"--sources: {exc}") from exc
+    return sources
+
+
+def _published(root: Path) -> str:
+    """Where analysts read, and since when: what a stopped or failed run leaves them."""
+    path = root / warehouse.WAREHOUSE_FILE
+    if not path.exists():
+        return "no warehouse has been published in this data dir yet"
+    when = dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+    return f"analysts keep the last complete warehouse ({path}, published {when})"
+
+
+def _open_published(args: argparse.Namespace, query_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = _root(args) / warehouse.WAREHOUSE_FILE
+    try:
+        return warehouse.connect(path, read_only=True, query_only=query_only)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    except duckdb.Error as exc:  # not a DuckDB file, or one this DuckDB cannot read
+        raise RunFailed(f"cannot open the warehouse {path}: {_first_lines(exc, 1)}; `gongkai run` or "
+                        "`gongkai ingest` publishes it again") from exc
+
+
+# --- the commands ------------------------------------------------------------------------------------
 def _ingest(args: argparse.Namespace) -> int:
-    root = data_dir(args.data_dir)
+    root = _root(args)
+    _existing(args.paths, "no report file or folder")
     totals: Counter[str] = Counter()
     facts = 0
+    args.on_stop = lambda: (f"{sum(totals.values())} reports were read before the stop; nothing new was published "
+                            f"({_published(root)}). Every file read is kept in {root / 'raw'}; the same command "
+                            "again goes on from there.")
     for outcome in ingest_paths(args.paths, root):
         r = outcome.result
         if r is None:
@@ -38,33 +132,19 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-class CliError(Exception):
-    """A message for the user and the exit code; `main` prints it instead of a traceback."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _open_published(args: argparse.Namespace, query_only: bool = False):
-    try:
-        return warehouse.connect(data_dir(args.data_dir) / warehouse.WAREHOUSE_FILE, read_only=True,
-                                 query_only=query_only)
-    except FileNotFoundError as exc:
-        raise CliError(str(exc)) from exc
-
-
 def _sql(args: argparse.Namespace) -> int:
+    if not args.query.strip():
+        raise UsageError("the query is empty: gongkai sql \"SELECT count(*) FROM reports\"")
     con = _open_published(args, query_only=True)
     try:
         frame = con.execute(args.query).fetchdf()
     except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
-        print(f"error: the warehouse is read-only to `gongkai sql` (queries only: no changes, files, "
-              f"ATTACH, extensions or settings): {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # duckdb's errors say what is wrong with the query
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        raise RunFailed(f"the warehouse is read-only to `gongkai sql` (queries only: no changes, files, "
+                        f"ATTACH, extensions or settings): {_first_lines(exc)}") from exc
+    except duckdb.CatalogException as exc:
+        raise RunFailed(f"{_first_lines(exc)}\n(the tables and views: gongkai sql \"SHOW TABLES\")") from exc
+    except duckdb.Error as exc:  # duckdb's own words say what is wrong with the query
+        raise RunFailed(_first_lines(exc, 4)) from exc
     finally:
         con.close()
     if args.format == "csv":
@@ -76,11 +156,16 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _first_lines(exc: BaseException, n: int = 2) -> str:
+    return "\n".join(line for line in str(exc).strip().splitlines()[:n] if line.strip())
+
+
 def _sample(args: argparse.Namespace) -> int:
     from pipeline.synth.generate import write_sample
 
-    registry = write_sample(Path(args.out), seed=args.seed)
-    print(f"wrote the synthetic sample site to {args.out}; its source registry: {registry}")
+    out = _folder(args.out, "the sample's folder")
+    registry = write_sample(out, seed=args.seed)
+    print(f"wrote the synthetic sample site to {out}; its source registry: {registry}")
     return 0
 
 
@@ -91,14 +176,15 @@ def _crawl(args: argparse.Namespace) -> int:
     from pipeline.crawl.registry import RegistryError, load_registry
     from pipeline.synth.generate import write_sample
 
-    root = data_dir(args.data_dir)
-    path = args.sources or str(write_sample(root / "sample"))
+    root = _root(args)
+    years = set(_years(args.years))
+    path = args.sources if args.sources is not None else str(write_sample(root / "sample"))
     try:
-        registry = load_registry(path)
+        registry = load_registry(_existing([path], "--sources")[0])
     except RegistryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    years = set(parse_years(args.years))
+        raise UsageError(f"--sources: {exc}") from exc
+    args.on_stop = lambda: (f"what was fetched is kept in {root / 'raw'}; nothing new was published "
+                            f"({_published(root)}); the same command again goes on from there.")
     with warehouse.build_session(root) as con:
         summary = crawl(registry, WarehouseSink(con, root), years, progress=lambda m: print(f"  {m}", flush=True))
         warehouse.publish(con, root)
@@ -112,22 +198,27 @@ def _crawl(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """The main job: the Dagster asset graph for the years, in this process, as one run."""
-    from assets.run import failures, materialize_years
+    from assets.run import check_years, failures, materialize_years
 
-    root = data_dir(args.data_dir)
-    years = parse_years(args.years)
-    sources = args.sources or []
-    print(f"gongkai run: report years {years[0]}..{years[-1]}, sources: {', '.join(sources) or 'the bundled sample'}")
+    root = _root(args)
+    years = _years(args.years)
     try:
-        result = materialize_years(years, root, sources, progress=True)
+        check_years(years)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"--years: {exc}") from exc
+    sources = _check_sources(args.sources or [])
+    args.on_stop = lambda: (f"nothing was half-published; {_published(root)}. What was fetched is kept in "
+                            f"{root / 'raw'}; the next run starts at once and goes on from there.")
+    print(f"gongkai run: report years {years[0]}..{years[-1]}, sources: {', '.join(sources) or 'the bundled sample'}",
+          flush=True)
+    result = materialize_years(years, root, sources, progress=True)
+    if (signum := stop_signal()) is not None:  # Dagster stopped the run on it: say so as for any stop
+        raise Stopped(signum)
     problems = failures(result)
-    for line in problems:
-        print(f"  ! {line}")
     published = root / warehouse.WAREHOUSE_FILE
     if result.success and published.exists():
+        for line in problems:
+            print(f"  ! {line}")
         con = warehouse.connect(published, read_only=True)
         try:
             rows = con.execute("SELECT year, status, count(*), sum(n_facts) FROM reports GROUP BY ALL ORDER BY ALL").fetchall()
@@ -137,21 +228,38 @@ def _run(args: argparse.Namespace) -> int:
             print(f"  {year}\t{status}\t{n} reports\t{facts} facts")
         print(f"published {published}")
         return 0
-    print("the run did not finish: the analysts' warehouse was left as it was", file=sys.stderr)
-    return 1
+    from assets.run import failure_details
+
+    log = _write_run_log(root, failure_details(result))
+    first = problems[0] if problems else "the run did not finish"
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    raise RunFailed(f"{first}{more}\n{_published(root)}; the full errors are in {log}")
+
+
+def _write_run_log(root: Path, text: str) -> Path:
+    from gongkai.guard import write_log
+
+    return write_log(root, "run", text)
 
 
 def _compare(args: argparse.Namespace) -> int:
     """One body's metrics by year, side by side, with the last year's change; optionally a chart."""
     from pipeline.analysis import charts, compare
 
-    years = parse_years(args.years)
+    years = _years(args.years)
+    chart = Path(args.chart) if args.chart else None
+    if chart is not None:
+        if chart.suffix.lower() not in (".png", ".html"):
+            raise UsageError(f"--chart {args.chart}: a chart is written as FILE.png or FILE.html")
+        _folder(chart.parent, "--chart's folder")
+        if chart.is_dir():
+            raise UsageError(f"--chart {args.chart} is a folder: name a file (FILE.png or FILE.html)")
     con = _open_published(args)
     try:
         try:
             agency = compare.resolve_agency(con, args.agency)
         except compare.AgencyNotFound as exc:
-            raise CliError(str(exc)) from exc
+            raise UsageError(str(exc)) from exc
         frame = compare.compare_frame(con, agency.agency_id, years)
         series = compare.chart_series(con, agency.agency_id, years)
     finally:
@@ -160,74 +268,114 @@ def _compare(args: argparse.Namespace) -> int:
     title = f"{agency['name']}（{region or '地区未知'}）{years[0]}–{years[-1]}"
     print(f"{title}  [{agency.agency_id}]")
     print(compare.format_compare(frame) if not frame.empty else "(no metrics for these years)")
-    if args.chart:
-        path = charts.write_chart(series, title, Path(args.chart))
-        print(f"chart: {path}")
+    if chart is not None:
+        chart.parent.mkdir(parents=True, exist_ok=True)
+        print(f"chart: {charts.write_chart(series, title, chart)}")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
     from pipeline.analysis.export import export
 
+    out = _folder(args.out, "the export folder")
     con = _open_published(args)
     try:
-        written = export(con, Path(args.out), args.format)
+        written = export(con, out, args.format)
     finally:
         con.close()
-    print(f"exported {len(written)} tables to {args.out} as {args.format}")
+    print(f"exported {len(written)} tables to {out} as {args.format}")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gongkai", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+# --- the parser --------------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """A usage mistake: one line, and where the help is (argparse would print the whole usage)."""
+        self.exit(USAGE, f"{self.prog}: error: {message}\n(see {self.prog} --help)\n")
+
+
+YEARS_HELP = "report years: 2019:2025, 2021 or 2019,2021 (default: 2019 to last year)"
+DATA_HELP = "the data dir: raw archive, warehouse, logs (default: $GONGKAI_DATA_DIR or data/)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gongkai", description="China's government information-disclosure annual reports "
+                     "(政府信息公开工作年度报告): crawl, parse and load them into a DuckDB warehouse.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("ingest", help="load report files (or folders, recursively) into the warehouse")
-    p.add_argument("paths", nargs="+")
-    p.add_argument("--data-dir", help="default: $GONGKAI_DATA_DIR or data/")
+    p.add_argument("paths", nargs="+", help="report files or folders")
+    p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_ingest)
     p = sub.add_parser("sql", help="run a read-only query against the warehouse")
-    p.add_argument("query")
-    p.add_argument("--data-dir")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("query", help="one SQL query (DuckDB's dialect)")
+    p.add_argument("--data-dir", help=DATA_HELP)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="how to print the rows")
     p.set_defaults(func=_sql)
     p = sub.add_parser("sample", help="write the synthetic sample reports")
-    p.add_argument("out")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("out", help="the folder to write the sample site and its registry to")
+    p.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
     p.set_defaults(func=_sample)
     p = sub.add_parser("crawl", help="fetch the reports that the registry's sites list into the raw archive")
     p.add_argument("--sources", help="the source registry (YAML); default: the bundled sample site")
-    p.add_argument("--years", help="2019:2025 (default: 2019 to last year)")
-    p.add_argument("--data-dir")
+    p.add_argument("--years", help=YEARS_HELP)
+    p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_crawl)
     p = sub.add_parser("run", help="the main job: every asset for the years, in-process (default: the bundled sample)")
     p.add_argument("--sources", nargs="*", help="a source registry (YAML) to crawl, or report files and folders "
                                                 "(default: the bundled sample site)")
-    p.add_argument("--years", help="2019:2025 (default: 2019 to last year)")
-    p.add_argument("--data-dir")
+    p.add_argument("--years", help=YEARS_HELP)
+    p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_run)
     p = sub.add_parser("compare", help="one body's metrics by year, side by side; --chart draws them")
     p.add_argument("agency", help="agency_id, name, or name with region (黑龙江省双鸭山市宝山区)")
-    p.add_argument("--years", help="2019:2025 (default: 2019 to last year)")
+    p.add_argument("--years", help=YEARS_HELP)
     p.add_argument("--chart", help="write a chart: FILE.png or FILE.html")
-    p.add_argument("--data-dir")
+    p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_compare)
     p = sub.add_parser("export", help="every table and view, one file each, for other tools")
-    p.add_argument("out")
-    p.add_argument("--format", choices=("parquet", "csv"), default="parquet")
-    p.add_argument("--data-dir")
+    p.add_argument("out", help="the folder to write to")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (default parquet)")
+    p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_export)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    robust_streams()
+    with stop_handlers():
+        return _main(sys.argv[1:] if argv is None else list(argv))
+
+
+def _main(argv: list[str]) -> int:
+    prog = "gongkai"
+    args: argparse.Namespace | None = None
     try:
+        args = build_parser().parse_args(argv)
+        prog = f"gongkai {args.command}"
         return args.func(args)
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.code
-    except LockTimeout as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
-    except FileNotFoundError as exc:  # a path given on the command line that is not there
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except SystemExit as exc:  # argparse: --help (0) or a usage mistake (2), already printed
+        return exc.code if isinstance(exc.code, int) else USAGE
+    except UsageError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return USAGE
+    except (RunFailed, LockTimeout) as exc:
+        print(f"{prog}: failed: {exc}", file=sys.stderr)
+        return FAILED
+    except Stopped as exc:
+        kept = getattr(args, "on_stop", None)
+        print(f"{prog}: stopped by {exc}" + (f": {kept()}" if kept else "."), file=sys.stderr)
+        return 128 + exc.signum
+    except BrokenPipeError:  # `gongkai sql ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # noqa: BLE001  (a bug: one line here, the trace in a log file)
+        root = None
+        try:
+            root = data_dir(getattr(args, "data_dir", None))
+        except Exception:  # noqa: BLE001
+            pass
+        print(f"{prog}: {internal_error(exc, root, argv)}", file=sys.stderr)
+        return FAILED
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ def test_sql_refuses_anything_but_reading(root, tmp_path, capsys, query):
     code = main(["sql", query.format(out=tmp_path, report=REPORT), "--data-dir", str(root)])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("error:")
+    assert err.startswith("gongkai sql: failed: the warehouse is read-only to `gongkai sql`")
     assert _digest(published) == before
     assert _files(root) | _files(tmp_path) == files_before  # nothing appeared on disk
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 import duckdb
 import pandas as pd
 
@@ -33,7 +35,9 @@ def resolve_agency(con: duckdb.DuckDBPyConnection, query: str) -> pd.Series:
     """One body, or an error that lists the candidates: a short name shared by two regions is never guessed."""
     found = find_agency(con, query)
     if found.empty:
-        raise AgencyNotFound(f"no body matches {query!r}")
+        close = closest_agencies(con, query)
+        hint = ("; the closest: " + ", ".join(close)) if close else "; `gongkai sql \"SELECT name FROM agencies\"` lists them"
+        raise AgencyNotFound(f"no body matches {query!r}{hint}")
     by_id = found[found["agency_id"] == query]
     if len(by_id) == 1:
         return by_id.iloc[0]
@@ -43,6 +47,23 @@ def resolve_agency(con: duckdb.DuckDBPyConnection, query: str) -> pd.Series:
         raise AgencyNotFound(f"{query!r} matches {len(found)} bodies; name one by its agency_id or with its region "
                              f"(e.g. 黑龙江省宝山区):\n{listing}")
     return found.iloc[0]
+
+
+def closest_agencies(con: duckdb.DuckDBPyConnection, query: str, n: int = 5) -> list[str]:
+    """The bodies whose name, or region and name, reads most like `query` (北京市 -> 北京市人民政府)."""
+    rows = con.execute("""SELECT agency_id, name, concat_ws('', province, city, county) AS region
+                          FROM agencies WHERE name IS NOT NULL""").fetchall()
+    wanted = set(query)
+
+    def likeness(row: tuple) -> float:
+        full = f"{row[2]}{row[1]}"
+        shared = len(wanted & set(full))  # characters in common: a short query still finds its body
+        return max(difflib.SequenceMatcher(None, query, row[1]).ratio(),
+                   difflib.SequenceMatcher(None, query, full).ratio()) + shared / (len(wanted) or 1)
+
+    ranked = sorted(rows, key=likeness, reverse=True)
+    return [f"{name}（{region or '地区未知'}, {agency_id}）" for agency_id, name, region in ranked[:n]
+            if likeness((agency_id, name, region)) > 0.5]
 
 
 def compare_frame(con: duckdb.DuckDBPyConnection, agency_id: str, years: list[int]) -> pd.DataFrame:

@@ -79,8 +79,13 @@ def load_registry(path: str | Path) -> Registry:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read the registry: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: not a text file in UTF-8 (a registry is YAML)") from exc
     except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RegistryError(f"{path}: not valid YAML ({where}{problem})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
         raise RegistryError(f"{path}: needs a top-level `sources:` list with at least one source")
     settings = _settings(path, data.get("settings") or {})
