@@ -32,7 +32,7 @@ from pipeline.synth.generate import (
 )
 
 KILLS = 20
-RUN_KILLS = 5
+RUN_KILLS = 4
 SEED = int(os.environ.get("GONGKAI_CRASH_SEED", "20261207"))
 NO_WAIT = {"GONGKAI_LOCK_TIMEOUT": "0"}  # a rerun that met a lock would fail at once, not wait
 
@@ -50,7 +50,7 @@ def batch(tmp_path_factory, corpus) -> Path:
     renders = {".html": lambda r, i: render_html(r, style=Style(quirks=True, rng=random.Random(i))),
                ".txt": lambda r, i: render_text(r), ".pdf": lambda r, i: render_pdf(r),
                ".docx": lambda r, i: render_docx(r)}
-    for i in range(36):
+    for i in range(24):
         report = make_report(SAMPLE_BODIES[i % len(SAMPLE_BODIES)], 2019 + i % 7, rng)
         suffix = list(renders)[i % len(renders)]
         (folder / f"r{i}{suffix}").write_bytes(renders[suffix](report, i))
@@ -144,7 +144,7 @@ def test_run_parent_killed_at_moments_leaves_no_process_and_reruns_equal_to_a_cl
 def test_ingest_stopped_by_sigterm_exits_143_says_what_was_kept_and_reruns_equal(batch, tmp_path):
     clean, seconds = _clean(["ingest", str(batch)], tmp_path)
     rng = random.Random(SEED + 2)
-    delays = moments(rng, seconds, 6, start=0.5)
+    delays = moments(rng, seconds, 5, start=0.5)
     report = _kill_then_rerun(["ingest", str(batch)], tmp_path, clean, delays, signal.SIGTERM, exit_code=143)
     print(*report, sep="\n")
     said = [p.read_text() for p in tmp_path.glob("k*.err")]
@@ -158,7 +158,7 @@ def test_run_stopped_by_sigterm_exits_143_publishes_nothing_half_and_reruns_equa
     args = ["run", "--years", "2023:2024"]
     clean, seconds = _clean(args, tmp_path)
     rng = random.Random(SEED + 3)
-    report = _kill_then_rerun(args, tmp_path, clean, moments(rng, seconds, 3, start=1.0), signal.SIGTERM,
+    report = _kill_then_rerun(args, tmp_path, clean, moments(rng, seconds, 2, start=1.0), signal.SIGTERM,
                               exit_code=143)
     print(*report, sep="\n")
     said = [p.read_text() for p in tmp_path.glob("k*.err")]

@@ -4,13 +4,22 @@ costs only that report; in a batch it becomes a `failed` row and the rest loads.
 from __future__ import annotations
 
 import os
+import random
 import signal
+import subprocess
 import time
+from pathlib import Path
 
 import duckdb
+import pytest
+from conftest import fact_key, result_facts
 
 from pipeline.batch import ingest
+from pipeline.batch.ingest import parse_all
 from pipeline.batch.workers import Crash, Limits, run_tasks
+from pipeline.extract.office import soffice
+from pipeline.load import warehouse
+from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_docx
 
 
 def _work(kind: str, n: int):
@@ -68,3 +77,67 @@ def test_a_dead_worker_is_a_failed_report_and_the_batch_loads(tmp_path, monkeypa
         assert con.execute("SELECT count(*) FROM reports").fetchall()[0][0] == 5
         kept = con.execute("SELECT raw_path FROM raw_documents WHERE url LIKE '%poison%'").fetchall()[0][0]
     assert os.path.exists(kept)
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer)")
+def test_a_batch_of_8_docs_converts_in_parallel_workers_every_number_right(tmp_path):
+    """Each conversion has its own LibreOffice profile: two at once on one profile made the second fail."""
+    reports = [make_report(SAMPLE_BODIES[i % len(SAMPLE_BODIES)], 2019 + i % 7, random.Random(i)) for i in range(8)]
+    for i, report in enumerate(reports):
+        (tmp_path / f"r{i}.docx").write_bytes(render_docx(report))
+    subprocess.run([soffice(), "--headless", "--convert-to", "doc", "--outdir", str(tmp_path / "doc"),
+                    *[str(tmp_path / f"r{i}.docx") for i in range(8)]], capture_output=True, timeout=300, check=True)
+    docs = sorted((tmp_path / "doc").glob("*.doc"))
+    assert len(docs) == 8
+    tasks = [(str(path), path.name, None) for path in docs]
+    results = dict(parse_all(tasks, processes=2))
+    for i, report in enumerate(reports):
+        got = results[i]
+        assert got.format == "doc" and got.status == "ok", got.issues
+        assert result_facts(got) == {fact_key(f): f["value"] for f in report.expected_facts()}
+
+
+def _open_files(_: int) -> list[str]:
+    """What the worker has open, by path (its regular files only)."""
+    out = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            out.append(os.readlink(f"/proc/self/fd/{name}"))
+        except OSError:
+            pass
+    return out
+
+
+def test_a_worker_holds_none_of_its_parents_files(tmp_path):
+    """Forked inside a writer's session, a worker keeps neither the lock nor the warehouse open: a worker
+    that outlived its parent for a moment could not lock every later run out."""
+    with warehouse.build_session(tmp_path) as con:
+        con.execute("SELECT count(*) FROM reports").fetchall()
+        mine = _open_files(0)
+        assert any(p.endswith("writer.lock") for p in mine) and any(p.endswith(".duckdb") for p in mine)
+        (_, theirs), = run_tasks(_open_files, [(0,)], processes=1)
+    assert not [p for p in theirs if str(tmp_path) in p], theirs
+
+
+def test_a_worker_dies_with_its_parent_even_by_sigkill(tmp_path):
+    """A parent killed with SIGKILL runs no clean-up: the kernel's parent-death signal ends its workers."""
+    script = ("import sys, time; sys.path.insert(0, 'tests')\n"
+              "from pipeline.batch.workers import run_tasks\n"
+              "from test_workers import _work\n"
+              "for _ in run_tasks(_work, [('sleep', 0), ('sleep', 0)], processes=2):\n    pass\n")
+    parent = subprocess.Popen([os.sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1],
+                              start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(_session(parent.pid)) < 3:
+        time.sleep(0.05)
+    assert len(_session(parent.pid)) == 3, "the parent and its two workers"
+    parent.kill()
+    parent.wait()
+    time.sleep(0.5)
+    assert _session(parent.pid) == []
+
+
+def _session(sid: int) -> list[int]:
+    from killing import session
+
+    return [int(line.split()[0]) for line in session(sid)]
