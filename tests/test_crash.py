@@ -32,7 +32,7 @@ from pipeline.synth.generate import (
 )
 
 KILLS = 20
-RUN_KILLS = 4
+RUN_KILLS = 3
 SEED = int(os.environ.get("GONGKAI_CRASH_SEED", "20261207"))
 NO_WAIT = {"GONGKAI_LOCK_TIMEOUT": "0"}  # a rerun that met a lock would fail at once, not wait
 
@@ -144,7 +144,7 @@ def test_run_parent_killed_at_moments_leaves_no_process_and_reruns_equal_to_a_cl
 def test_ingest_stopped_by_sigterm_exits_143_says_what_was_kept_and_reruns_equal(batch, tmp_path):
     clean, seconds = _clean(["ingest", str(batch)], tmp_path)
     rng = random.Random(SEED + 2)
-    delays = moments(rng, seconds, 5, start=0.5)
+    delays = moments(rng, seconds, 4, start=0.5)
     report = _kill_then_rerun(["ingest", str(batch)], tmp_path, clean, delays, signal.SIGTERM, exit_code=143)
     print(*report, sep="\n")
     said = [p.read_text() for p in tmp_path.glob("k*.err")]
