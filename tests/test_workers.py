@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -141,3 +142,23 @@ def _session(sid: int) -> list[int]:
     from killing import session
 
     return [int(line.split()[0]) for line in session(sid)]
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer)")
+def test_a_conversion_killed_with_its_worker_leaves_no_work_folder_behind(tmp_path):
+    """A worker killed mid-conversion cannot remove its LibreOffice work folder; the next conversion does."""
+    from pipeline.extract.office import WORK_PREFIX, extract_via_libreoffice
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that has ended: its folder is an orphan's
+    orphan = Path(tempfile.gettempdir()) / f"{WORK_PREFIX}{dead.pid}-abc"
+    (orphan / "profile").mkdir(parents=True)
+    live = Path(tempfile.gettempdir()) / f"{WORK_PREFIX}{os.getpid()}-live"
+    live.mkdir()
+    report = make_report(SAMPLE_BODIES[0], 2022, random.Random(2))
+    (tmp_path / "r.docx").write_bytes(render_docx(report))
+    subprocess.run([soffice(), "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(tmp_path / "r.docx")],
+                   capture_output=True, timeout=120, check=True)
+    extract_via_libreoffice((tmp_path / "r.doc").read_bytes(), "doc")
+    assert not orphan.exists() and live.exists()
+    live.rmdir()

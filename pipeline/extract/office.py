@@ -7,6 +7,7 @@ worker that started it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -30,6 +31,28 @@ def _binary(script: str) -> str:
     return str(real) if real.is_file() else script
 
 
+WORK_PREFIX = "gongkai-lo-"  # + the converting process's pid: a killed worker's folder is known as such
+
+
+def _sweep_orphans() -> None:
+    """Remove the work folders (profile, copy, output) of conversions whose process was killed before it
+    could: their pid, in the name, is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}*-*"):
+        pid = folder.name[len(WORK_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's: alive
+        return True
+    return True
+
+
 def extract_via_libreoffice(data: bytes, fmt: str) -> Document:
     script = soffice()
     if script is None:
@@ -38,7 +61,8 @@ def extract_via_libreoffice(data: bytes, fmt: str) -> Document:
             f"{fmt.upper()} (legacy Word/WPS/Excel) needs LibreOffice to convert it: "
             "apt-get install libreoffice-writer libreoffice-calc",
         )
-    with tempfile.TemporaryDirectory(prefix="gongkai-lo-") as tmp:
+    _sweep_orphans()
+    with tempfile.TemporaryDirectory(prefix=f"{WORK_PREFIX}{os.getpid()}-") as tmp:
         src = Path(tmp) / f"report.{'doc' if fmt == 'doc' else fmt}"
         src.write_bytes(data)
         cmd = [_binary(script), "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
