@@ -27,6 +27,7 @@ from gongkai.guard import (
     robust_streams,
     stop_handlers,
     stop_signal,
+    write_log,
 )
 from pipeline.batch.ingest import data_dir, ingest_paths, is_registry
 from pipeline.load import warehouse
@@ -198,7 +199,7 @@ def _crawl(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """The main job: the Dagster asset graph for the years, in this process, as one run."""
-    from assets.run import check_years, failures, materialize_years
+    from assets.run import check_years, failure_details, failures, materialize_years
 
     root = _root(args)
     years = _years(args.years)
@@ -228,18 +229,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"  {year}\t{status}\t{n} reports\t{facts} facts")
         print(f"published {published}")
         return 0
-    from assets.run import failure_details
-
-    log = _write_run_log(root, failure_details(result))
+    log = write_log(root, "run", failure_details(result))
     first = problems[0] if problems else "the run did not finish"
     more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
     raise RunFailed(f"{first}{more}\n{_published(root)}; the full errors are in {log}")
-
-
-def _write_run_log(root: Path, text: str) -> Path:
-    from gongkai.guard import write_log
-
-    return write_log(root, "run", text)
 
 
 def _compare(args: argparse.Namespace) -> int:
