@@ -14,6 +14,7 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -33,6 +34,9 @@ from pipeline.batch.ingest import data_dir, ingest_paths, is_registry
 from pipeline.load import warehouse
 from pipeline.load.lock import LockTimeout
 from pipeline.parse.reportyears import YearsError, parse_years
+
+if TYPE_CHECKING:
+    from pipeline.crawl.registry import Registry
 
 
 # --- what the arguments name, checked before any work starts ---------------------------------------
@@ -73,16 +77,21 @@ def _existing(paths: list[str], what: str) -> list[str]:
     return paths
 
 
-def _check_sources(sources: list[str]) -> list[str]:
-    """Each source a registry that loads, or a report file or folder that is there."""
+def _registry(path: str) -> Registry:
+    """The registry at `path`, or the reason it cannot be used."""
     from pipeline.crawl.registry import RegistryError, load_registry
 
+    try:
+        return load_registry(_existing([path], "--sources")[0])
+    except RegistryError as exc:
+        raise UsageError(f"--sources: {exc}") from exc
+
+
+def _check_sources(sources: list[str]) -> list[str]:
+    """Each source a registry that loads, or a report file or folder that is there."""
     for source in _existing(sources, "--sources"):
         if is_registry(source):
-            try:
-                load_registry(source)
-            except RegistryError as exc:
-                raise UsageError(f"--sources: {exc}") from exc
+            _registry(source)
     return sources
 
 
@@ -174,16 +183,11 @@ def _crawl(args: argparse.Namespace) -> int:
     """Fetch what the registry's sites list into the raw archive (no parsing: `gongkai run` does that)."""
     from pipeline.batch.ingest import WarehouseSink
     from pipeline.crawl.crawler import crawl
-    from pipeline.crawl.registry import RegistryError, load_registry
     from pipeline.synth.generate import write_sample
 
     root = _root(args)
     years = set(_years(args.years))
-    path = args.sources if args.sources is not None else str(write_sample(root / "sample"))
-    try:
-        registry = load_registry(_existing([path], "--sources")[0])
-    except RegistryError as exc:
-        raise UsageError(f"--sources: {exc}") from exc
+    registry = _registry(args.sources if args.sources is not None else str(write_sample(root / "sample")))
     args.on_stop = lambda: (f"what was fetched is kept in {root / 'raw'}; nothing new was published "
                             f"({_published(root)}); the same command again goes on from there.")
     with warehouse.build_session(root) as con:

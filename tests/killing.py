@@ -71,7 +71,7 @@ def kill_parent(args: list[str], log: Path, delay: float, sig: int, handled_with
     exit and for every other process of its session to go (2 s at most)."""
     proc = start(args, log)
     try:
-        code = proc.wait(timeout=delay)
+        proc.wait(timeout=delay)
         return Kill(delay, 0, None, [], 0.0)
     except subprocess.TimeoutExpired:
         pass

@@ -31,11 +31,6 @@ def die_with_parent(parent_pid: int | None = None, sig: int = signal.SIGKILL) ->
         os._exit(1)
 
 
-def _in_child() -> None:  # runs between fork and exec: no locks, no allocation beyond the call
-    if _libc is not None:
-        _libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-
-
 def kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)
@@ -52,7 +47,7 @@ def run_program(cmd: Sequence[str], *, timeout: float, input: bytes | None = Non
     """
     proc = subprocess.Popen(list(cmd), stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
-                            process_group=0, preexec_fn=_in_child)
+                            process_group=0, preexec_fn=die_with_parent)  # between fork and exec
     try:
         out, err = proc.communicate(input, timeout=timeout)
     except BaseException:

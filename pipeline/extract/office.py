@@ -17,6 +17,7 @@ from pipeline.extract.external import run_program
 from pipeline.extract.model import Document, ExtractionError
 
 CONVERT_TIMEOUT_S = 120
+WORK_PREFIX = "gongkai-lo-"  # + the converting process's pid: a killed worker's folder is known as such
 RESTART = 81  # soffice.bin's exit code after it set up a new profile: run it again (oosplash would)
 
 
@@ -29,9 +30,6 @@ def _binary(script: str) -> str:
     (through the launcher it is a grandchild, which the parent-death signal does not reach)."""
     real = Path(script).resolve().with_name("soffice.bin")
     return str(real) if real.is_file() else script
-
-
-WORK_PREFIX = "gongkai-lo-"  # + the converting process's pid: a killed worker's folder is known as such
 
 
 def _sweep_orphans() -> None:

@@ -369,9 +369,9 @@ def render_docx(report: Report, style: Style | None = None) -> bytes:
         document.add_paragraph(p)
     for heading, grid in tables(report, style):
         document.add_paragraph(heading)
-        table = document.add_table(rows=len(grid), cols=_width(grid))
-        table.style = "Table Grid"
         width = _width(grid)
+        table = document.add_table(rows=len(grid), cols=width)
+        table.style = "Table Grid"
         layout = table._cells  # once: table.cell() lays the whole table out again at every call
         for i, row in enumerate(grid):
             for c in row:
