@@ -138,7 +138,7 @@ def _ingest(args: argparse.Namespace) -> int:
         totals[r.status] += 1
         facts += r.n_facts
     summary = ", ".join(f"{n} {s}" for s, n in sorted(totals.items()))
-    print(f"total: {sum(totals.values())} reports ({summary}), {facts} facts -> {root / warehouse.WAREHOUSE_FILE}")
+    print(f"total: {sum(totals.values())} reports ({summary}), {facts} facts -> {root / warehouse.WAREHOUSE_FILE}", flush=True)
     return 0
 
 
@@ -231,7 +231,7 @@ def _run(args: argparse.Namespace) -> int:
             con.close()
         for year, status, n, facts in rows:
             print(f"  {year}\t{status}\t{n} reports\t{facts} facts")
-        print(f"published {published}")
+        print(f"published {published}", flush=True)
         return 0
     log = write_log(root, "run", failure_details(result))
     first = problems[0] if problems else "the run did not finish"

@@ -79,12 +79,22 @@ def kill_parent(args: list[str], log: Path, delay: float, sig: int, handled_with
     os.kill(proc.pid, sig)
     code = proc.wait(timeout=handled_within)
     orphans, waited = gone_within(proc.pid, 2.0)
+    if _finished(log):  # the run ended (it printed its last line) between the moment and the signal
+        code = None
     for pid_cmd in orphans:  # leave nothing behind for the next test, whatever this one says
         try:
             os.kill(int(pid_cmd.split()[0]), 9)
         except OSError:
             pass
     return Kill(delay, alive, code, orphans, waited)
+
+
+FINAL_LINES = ("total: ", "published ")  # the last line `gongkai ingest` and `gongkai run` print
+
+
+def _finished(log: Path) -> bool:
+    lines = log.with_suffix(".out").read_text(errors="replace").strip().splitlines()
+    return bool(lines) and lines[-1].startswith(FINAL_LINES)
 
 
 def moments(rng, span: float, n: int, start: float = 0.05) -> list[float]:
