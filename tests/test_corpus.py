@@ -37,6 +37,24 @@ def test_hongze_pdf_loads_inconsistent_as_printed(corpus):
     assert result.meta.region.adcode == "320813"
 
 
+def test_a_bare_metadata_title_never_hides_the_one_printed_on_the_first_page(corpus):
+    """The real Hongze PDF, its metadata Title set to the bare 政府信息公开工作年度报告 as some bodies'
+    PDFs carry it: the first page prints the body on one line and the year on the next, and those win."""
+    from io import BytesIO
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(corpus / "raw" / "jiangsu_huaian_hongze_2023.pdf"))
+    writer.add_metadata({"/Title": "政府信息公开工作年度报告"})
+    bare = BytesIO()
+    writer.write(bare)
+    result = process_report(bare.getvalue(), "bare_title.pdf")
+    assert (result.meta.agency_name, result.meta.year) == ("洪泽区人民政府", 2023)
+    assert result.meta.region.adcode == "320813"
+    assert "agency_unknown" not in {i.rule for i in result.issues}
+    assert result_facts(result) == expected_facts("jiangsu_huaian_hongze_2023.pdf")
+
+
 @pytest.mark.parametrize("year", range(2019, 2026))
 def test_pingtan_html_pages_every_number(year):
     result = _run(PINGTAN_PAGES[year])

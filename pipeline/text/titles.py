@@ -15,10 +15,25 @@ TITLE_HINT = re.compile(r"(政府)?信息公开(工作)?年度?报告|信息公�
 
 
 def find_title(text: str, given: str | None = None) -> str | None:
-    """The report's title: the given one (HTML <title>, PDF metadata) if it names a report, else the first
-    line (or two lines joined: titles break) that does, with the agency's name when printed above it."""
-    if given and TITLE_HINT.search(compact(given)):
-        return _clean_title(given)
+    """The report's title: the given one (HTML <title>, PDF metadata) if it names a report, its body and
+    its year; else the first line (or two lines joined: titles break) that names a report, with the
+    agency's name when printed above it. A given title that names less (the bare 政府信息公开工作年度报告
+    of a PDF's metadata) never hides a fuller one printed on the first page."""
+    given = _clean_title(given) if given else None
+    if given and TITLE_HINT.search(given) and _fullness(given) == 2:
+        return given
+    printed = _printed_title(text)
+    if printed is not None and (not given or not TITLE_HINT.search(given) or _fullness(printed) > _fullness(given)):
+        return printed
+    return given or printed
+
+
+def _fullness(title: str) -> int:
+    """How much of a report's identity a title names: its year, its body (0 to 2)."""
+    return (TITLE_YEAR.search(title) is not None) + (agency_from_title(title) is not None)
+
+
+def _printed_title(text: str) -> str | None:
     lines = [_clean_title(line) for line in text.splitlines()[:200]]
     lines = [line for line in lines if line][:80]
     for i, line in enumerate(lines):
@@ -31,7 +46,7 @@ def find_title(text: str, given: str | None = None) -> str | None:
     for i, line in enumerate(lines[:-1]):  # a title broken over two lines: 2024 年上海市科委政府信息公开工作 / 年度报告
         if TITLE_YEAR.search(line) and _is_title(line + lines[i + 1]) and not TITLE_HINT.search(line):
             return line + lines[i + 1]
-    return _clean_title(given) if given else None
+    return None
 
 
 def _is_title(line: str) -> bool:
