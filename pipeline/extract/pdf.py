@@ -68,8 +68,8 @@ def extract_pdf(data: bytes, engine: str = "pdfium") -> Document:
     read_by = "text"
     if chars == 0:  # a scan: the pages' images are all there is
         pages, read_by = _ocr_pages(data, len(pages)), "ocr"
-        notes.append(f"no text layer: every page read by OCR (tesseract {ocr.OCR_SETTINGS['lang']}, "
-                     f"{ocr.OCR_SETTINGS['dpi']} dpi); its numbers are OCR-derived")
+        notes.append(f"no text layer: every page read by OCR ({ocr.engines()}, {ocr.OCR_SETTINGS['dpi']} dpi); "
+                     "its numbers are OCR-derived")
     _join_rows_split_by_page_breaks(pages)
     lines = [row_line(item.cells) if item.cells is not None else item.text for page in pages for item in page]
     return Document("\n".join(lines), title=title, pages=len(pages), notes=notes, read_by=read_by)
@@ -159,7 +159,33 @@ def _page_items(page: pdfplumber.page.Page) -> tuple[list[Placed], int]:
             continue  # "- 2 -" between two halves of a table would read as a cell
         placed.append(Placed(line["top"], text=normalise(line["text"])))
     placed.sort(key=lambda item: item.top)
-    return placed, len(page.chars)
+    return _join_wrapped_labels(placed), len(page.chars)
+
+
+def _join_wrapped_labels(placed: list[Placed]) -> list[Placed]:
+    """A label that wraps over grid rows of its own, beside number cells merged down over them (a narrow
+    label column as Word lays it out): each such row holds one label fragment and nothing else, so its
+    text is the previous row's label, continued."""
+    out: list[Placed] = []
+    for item in placed:
+        before = out[-1] if out else None
+        if item.cells is not None and before is not None and before.cells is not None \
+                and len(before.cells) == len(item.cells) and _continues(item.cells, before.cells):
+            at = next(i for i, c in enumerate(item.cells) if c)
+            before.cells[at] = (before.cells[at] or "") + item.cells[at]
+            continue
+        out.append(item)
+    return out
+
+
+def _continues(cells: list[str | None], before: list[str | None]) -> bool:
+    """`cells` hold one text, under a text of `before`, and every cell holding a number in `before` is
+    merged down over this row (None): an empty cell ('') would be a blank value of a row of its own."""
+    texts = [i for i, c in enumerate(cells) if c]
+    if len(texts) != 1 or _NUMERIC.match(cells[texts[0]].strip()) or not before[texts[0]]:
+        return False
+    numbers = [i for i, c in enumerate(before) if c and _NUMERIC.match(c.strip())]
+    return bool(numbers) and all(cells[i] is None for i in numbers)
 
 
 def _has_duplicates(chars: list[dict], tolerance: float) -> bool:

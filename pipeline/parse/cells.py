@@ -26,9 +26,12 @@ _UNIT = re.compile(r"\s*(万元|元|件|个|条|项|次|宗|家|人次)")
 _NOTE = re.compile(r"\s*\((?![一二三四五六七八九十\d]{1,2}\))([^()]*)\)")  # not the next label's (二)
 _SPACED_ENUMERATOR = re.compile(r"(\d) +([.、])(?= *(?:[\u4e00-\u9fff]|$))")  # the next label's "2 、 重 复"
 _PAREN = re.compile(r"\([^()\t\n]*\)")
+_SPACED_MONEY = re.compile(r"(\d) +(万元|元)(?![\u4e00-\u9fff])")  # 75394432.52 元: the unit wrapped in its cell
 _ENUMERATOR_AFTER = re.compile(r"[.、](?!\d)")
 
 GLUE = "|"  # stands for text cut off right after a row's cells: what was there ran on from them
+UNSURE, CHOICE = "?", "~"  # an OCR cell whose readings differ, and its candidates: ?21~27 (extract.ocr)
+MAX_CHOICE_COMBINATIONS = 256  # readings of a row's unsure cells tried together; past it none is chosen
 SPLIT_BUDGET = 200_000  # search steps before a row's readings are declared too many to list
 MAX_EXTRA_CELLS = 2  # a value repeated across merged grid cells; more than that is not one row
 
@@ -42,6 +45,8 @@ class Cell:
     note: str | None = None
     grouped: int = 0  # trailing digits in thousands groups (24,381: 3): a split never cuts into them
     dash_glued: bool = False  # a leading dash run on from the cell before it (0-1,282): a sign or a placeholder
+    choices: tuple[Cell, ...] | None = None  # an unsure cell (OCR readings that differ): what it may be;
+    # value is then None, and only `candidates` reads it (as each choice, or as what the sums make it)
 
     @property
     def number(self) -> float:
@@ -74,9 +79,13 @@ def _tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
     first = True
     segment = _PAREN.sub(lambda m: m.group().replace(" ", ""), segment)  # 22（其中修订 16 件） is one cell
     segment = _SPACED_ENUMERATOR.sub(r"\1\2", segment)  # "1 . 属 于" is the enumerator 1., not a cell
+    segment = _SPACED_MONEY.sub(r"\1\2", segment)  # the unit decides the value (元 in a 万元 column)
     for line in segment.split("\n"):
         grid = "\t" in line
         for cell in line.split("\t") if grid else (line,):
+            if grid and cell.strip().startswith(UNSURE):
+                cells.append(_unsure(cell.strip()))
+                continue
             if grid and not _LEADING_NUMBER.match(cell.strip()) and cell.strip() not in PLACEHOLDERS:
                 continue
             line_cells = []
@@ -92,6 +101,16 @@ def _tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
 
 
 _LEADING_NUMBER = re.compile(r"[-+]?\d")
+
+
+def _unsure(text: str) -> Cell:
+    """?21~27: a cell read two ways, each choice a number as printed (with its unit)."""
+    choices = []
+    for part in filter(None, text[len(UNSURE):].split(CHOICE)):
+        read = [c for c in _chunk_cells(part) if c.value is not None]
+        if len(read) == 1:
+            choices.append(read[0])
+    return Cell(None, text, choices=tuple(choices))
 _tokenize_short = lru_cache(maxsize=1 << 16)(lambda segment, glued_left: tuple(_tokenize(segment, glued_left)))
 
 
@@ -174,6 +193,8 @@ def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_
     sign may fall. `vanished`: blank cells may have left no trace (a dump of a table that prints blanks
     for zero), so fewer cells than columns may still be the whole row."""
     cells = _trim_blanks(list(cells), n)
+    if any(c.choices is not None for c in cells):
+        return _unsure_readings(cells, n, sums, repeated_ok, columns, vanished)
     if columns and len(cells) < n and any(c.dash_glued for c in cells):
         # a dash run on from the cell before it (0-1,282) is a minus sign or a placeholder cell; in a row
         # none of whose values can be negative, only the placeholder
@@ -215,6 +236,53 @@ def _readings(cells: list[Cell], n: int, sums: Sequence[SumRule], repeated_ok: b
     if sums and n - k == 1:
         found.update(_with_one_missing([c.number for c in cells], n, sums))
     return sorted(found)
+
+
+def _unsure_readings(cells: list[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool,
+                     columns: Sequence[Column], vanished: bool) -> list[tuple[float | None, ...]]:
+    """The readings of a row with unsure cells: each unsure cell as each of its choices, or as what the
+    row's sums make it (its value confirmed by them), or left out (None) where they cannot say."""
+    options = [[c] if c.choices is None else [*c.choices, c] for c in cells]
+    combinations = 1
+    for option in options:
+        combinations *= len(option)
+    if combinations > MAX_CHOICE_COMBINATIONS:
+        return []
+    found: set[tuple[float | None, ...]] = set()
+    for combo in itertools.product(*options):
+        free = [i for i, c in enumerate(combo) if c.choices is not None]
+        if not free:  # a choice stands only where the sums hold with it
+            found.update(v for v in _readings(list(combo), n, sums, repeated_ok, columns, vanished) or []
+                         if satisfies(v, sums))
+            continue
+        if len(combo) != n:
+            continue  # where an unknown cell stands is only certain in a row printed whole
+        vec: list[float | None] = [None if i in free else _in_column(c.number, c, i, columns)
+                                   for i, c in enumerate(combo)]
+        vec = _derived(vec, sums)
+        if any(v is not None and v < 0 and not (i < len(columns) and columns[i].signed) for i, v in enumerate(vec)):
+            continue
+        if all(satisfies_rule(vec, rule) for rule in sums  # type: ignore[arg-type]
+               if all(vec[i] is not None for i in (*rule.parts, rule.total))):
+            found.add(tuple(vec))
+    return sorted(found, key=lambda vec: tuple((v is None, v or 0) for v in vec))
+
+
+def _derived(vec: list[float | None], sums: Sequence[SumRule]) -> list[float | None]:
+    """The vector with each left-out value that a sum determines (its only unknown member) filled in."""
+    changed = True
+    while changed:
+        changed = False
+        for rule in sums:
+            unknown = [i for i in (*rule.parts, rule.total) if vec[i] is None]
+            if len(unknown) != 1:
+                continue
+            i = unknown[0]
+            parts = sum(vec[j] for j in rule.parts if j != i)  # type: ignore[misc]
+            value = parts if i == rule.total else vec[rule.total] - parts  # type: ignore[operator]
+            vec[i] = int(value) if float(value).is_integer() else round(value, 6)
+            changed = True
+    return vec
 
 
 def _dash_before_digits(cells: list[Cell]) -> list[Cell]:
@@ -383,6 +451,6 @@ def cell_digits(cell: Cell) -> str:
     return "" if cell.value is None else cell.raw.lstrip("-").split(".")[0].replace(",", "")
 
 
-def satisfies_rule(values: Sequence[float], rule: SumRule) -> bool:
+def satisfies_rule(values: Sequence[float | None], rule: SumRule) -> bool:
     return abs(sum(values[i] for i in rule.parts) - values[rule.total]) < 1e-9
 
