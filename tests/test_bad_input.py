@@ -15,9 +15,10 @@ import pytest
 
 from pipeline.batch.ingest import ingest_paths
 from pipeline.batch.workers import Limits
-from pipeline.extract.ocr import tesseract_missing
+from pipeline.extract.ocr import ocr_missing
 from pipeline.load import warehouse
 from pipeline.parse.templates import FACT_TABLES
+from pipeline.synth.formats import scan
 from pipeline.synth.generate import SAMPLE_BODIES, Style, make_report, render_html, render_pdf, render_text
 
 CORPUS_PDF = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "raw" / "jiangsu_huaian_hongze_2023.pdf"
@@ -25,15 +26,6 @@ CORPUS_PDF = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "raw" /
 
 def _report(year: int = 2022, seed: int = 1):
     return make_report(SAMPLE_BODIES[seed % len(SAMPLE_BODIES)], year, random.Random(seed))
-
-
-def scanned(pdf: bytes, dpi: int = 200) -> bytes:
-    """The PDF's pages as images in an image-only PDF: what a scanner gives."""
-    doc = pypdfium2.PdfDocument(pdf)
-    images = [doc[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(doc))]
-    out = io.BytesIO()
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
-    return out.getvalue()
 
 
 def _zip_bomb() -> bytes:
@@ -68,7 +60,7 @@ def _cases() -> dict[str, tuple[bytes, str, str | None]]:
     for _ in range(2000):
         corrupted[rng.randrange(200, len(corrupted))] = rng.randrange(256)
     synthetic = render_pdf(_report(2021, 5))  # 洪泽区: a name no other place has, whatever OCR makes of the rest
-    ocr = tesseract_missing()
+    ocr = ocr_missing()
     return {
         "zero.pdf": (b"", "failed", "empty_file"),
         "blank.txt": (b"  \n\n \t", "failed", "empty_file"),
@@ -77,7 +69,7 @@ def _cases() -> dict[str, tuple[bytes, str, str | None]]:
         "encrypted_open.pdf": (render_pdf(_report(2022, 5), Style(passwords=("", "owner"))), "ok", None),
         "encrypted_locked.pdf": (render_pdf(_report(2022, 6), Style(passwords=("secret", "owner"))), "failed",
                                  "encrypted_pdf"),
-        "scanned.pdf": (scanned(synthetic), "ok" if ocr is None else "failed",
+        "scanned.pdf": (scan(synthetic), "ok" if ocr is None else "failed",
                         "ocr_derived" if ocr is None else "needs_ocr"),
         "bomb.docx": (_zip_bomb(), "failed", "zip_bomb"),
         "huge.html": (_huge_html(30), "ok", None),

@@ -7,6 +7,7 @@ from pipeline.extract import ExtractionError, extract
 from pipeline.extract.sniff import detect_format
 from pipeline.load.facts import ReportResult, fact_rows
 from pipeline.load.identity import identify
+from pipeline.parse.confirm import decline_unconfirmed
 from pipeline.parse.describe import Region, ReportMeta, describe, merge_region
 from pipeline.parse.rows import parse_tables
 from pipeline.parse.rules import Violation, check, status
@@ -54,8 +55,10 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
         issues.append(Violation(rule, detail))
         return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, 0), issues=issues, pages=doc.pages,
                             read_by=doc.read_by, identity=body)
-    parsed = parse_tables(doc.text, template)
+    parsed = parse_tables(doc.text, template, ocr=doc.read_by == "ocr")
     issues += parsed.issues
+    if doc.read_by == "ocr":
+        issues += decline_unconfirmed(parsed)
     issues += check({code: (r.row, r.values) for code, r in parsed.readings.items()})
     rows = fact_rows(parsed)
     n = sum(len(r) for r in rows.values())

@@ -52,32 +52,47 @@ def _alive(pid: int) -> bool:
 
 
 def extract_via_libreoffice(data: bytes, fmt: str) -> Document:
+    from pipeline.extract.html import extract_html
+
+    return extract_html(convert({"report": data}, "doc" if fmt == "doc" else fmt, "html")["report"])
+
+
+def convert(files: dict[str, bytes], ext: str, target: str, infilter: str | None = None,
+            timeout: float = CONVERT_TIMEOUT_S, env: dict[str, str] | None = None) -> dict[str, bytes]:
+    """Each file (name -> bytes, all of extension `ext`) converted by one LibreOffice process to `target`
+    (`html`, `docx:MS Word 2007 XML`, …): name -> the converted bytes. `infilter` names the import filter
+    where the extension alone does not (HTML into Writer rather than Writer/Web); `env`, the process's
+    environment (fonts to render with)."""
     script = soffice()
+    kind = ext.upper()
     if script is None:
         raise ExtractionError(
             "needs_libreoffice",
-            f"{fmt.upper()} (legacy Word/WPS/Excel) needs LibreOffice to convert it: "
+            f"{kind} (legacy Word/WPS/Excel) needs LibreOffice to convert it: "
             "apt-get install libreoffice-writer libreoffice-calc",
         )
     _sweep_orphans()
     with tempfile.TemporaryDirectory(prefix=f"{WORK_PREFIX}{os.getpid()}-") as tmp:
-        src = Path(tmp) / f"report.{'doc' if fmt == 'doc' else fmt}"
-        src.write_bytes(data)
+        sources = []
+        for name, data in files.items():
+            sources.append(Path(tmp) / f"{name}.{ext}")
+            sources[-1].write_bytes(data)
+        out_dir = Path(tmp) / "out"
         cmd = [_binary(script), "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
                f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}",
-               "--convert-to", "html", "--outdir", tmp, str(src)]
+               *([f"--infilter={infilter}"] if infilter else []),
+               "--convert-to", target, "--outdir", str(out_dir), *map(str, sources)]
         try:
-            done = run_program(cmd, timeout=CONVERT_TIMEOUT_S, cwd=tmp)
+            done = run_program(cmd, timeout=timeout, cwd=tmp, env=env)
             if done.returncode == RESTART:
-                done = run_program(cmd, timeout=CONVERT_TIMEOUT_S, cwd=tmp)
+                done = run_program(cmd, timeout=timeout, cwd=tmp, env=env)
         except subprocess.TimeoutExpired as exc:
-            raise ExtractionError("conversion_failed", f"LibreOffice took longer than {CONVERT_TIMEOUT_S} s to "
-                                  f"convert the {fmt.upper()}") from exc
-        out = Path(tmp) / "report.html"
-        if done.returncode != 0 or not out.exists():
+            raise ExtractionError("conversion_failed", f"LibreOffice took longer than {timeout:.0f} s to "
+                                  f"convert the {kind}") from exc
+        out_ext = target.split(":", 1)[0]
+        outputs = {name: out_dir / f"{name}.{out_ext}" for name in files}
+        if done.returncode != 0 or not all(path.exists() for path in outputs.values()):
             said = (done.stderr or done.stdout).decode(errors="replace").strip().splitlines()
-            raise ExtractionError("conversion_failed", f"LibreOffice could not convert the {fmt.upper()} "
+            raise ExtractionError("conversion_failed", f"LibreOffice could not convert the {kind} "
                                   f"(exit {done.returncode}{': ' + said[-1] if said else ''})")
-        from pipeline.extract.html import extract_html
-
-        return extract_html(out.read_bytes())
+        return {name: path.read_bytes() for name, path in outputs.items()}

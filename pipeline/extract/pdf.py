@@ -68,7 +68,7 @@ def extract_pdf(data: bytes, engine: str = "pdfium") -> Document:
     read_by = "text"
     if chars == 0:  # a scan: the pages' images are all there is
         pages, read_by = _ocr_pages(data, len(pages)), "ocr"
-        notes.append(f"no text layer: every page read by OCR ({ocr.engines()}, {ocr.OCR_SETTINGS['dpi']} dpi); "
+        notes.append(f"no text layer: every page read by OCR ({' and '.join(ocr.engines())}, {ocr.OCR_SETTINGS['dpi']} dpi); "
                      "its numbers are OCR-derived")
     _join_rows_split_by_page_breaks(pages)
     lines = [row_line(item.cells) if item.cells is not None else item.text for page in pages for item in page]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pipeline.parse.templates import Column, SumRule
-from pipeline.text.norm import BLANK_MARK
+from pipeline.text.norm import BLANK_MARK, CHOICE, UNSURE
 
 PLACEHOLDERS = frozenset({BLANK_MARK, "—", "——", "———", "-", "--", "/", "\\", "无", "―", "─", "－", "空", "N/A"})
 
@@ -24,13 +24,12 @@ _NUMBER = re.compile(
 )
 _UNIT = re.compile(r"\s*(万元|元|件|个|条|项|次|宗|家|人次)")
 _NOTE = re.compile(r"\s*\((?![一二三四五六七八九十\d]{1,2}\))([^()]*)\)")  # not the next label's (二)
-_SPACED_ENUMERATOR = re.compile(r"(\d) +([.、])(?= *(?:[\u4e00-\u9fff]|$))")  # the next label's "2 、 重 复"
+_SPACED_ENUMERATOR = re.compile(r"(\d) +([.、])(?= *(?:[\u4e00-\u9fff]|\||$))")  # the next label's "2 、 重 复" (| is GLUE)
 _PAREN = re.compile(r"\([^()\t\n]*\)")
 _SPACED_MONEY = re.compile(r"(\d) +(万元|元)(?![\u4e00-\u9fff])")  # 75394432.52 元: the unit wrapped in its cell
 _ENUMERATOR_AFTER = re.compile(r"[.、](?!\d)")
 
 GLUE = "|"  # stands for text cut off right after a row's cells: what was there ran on from them
-UNSURE, CHOICE = "?", "~"  # an OCR cell whose readings differ, and its candidates: ?21~27 (extract.ocr)
 MAX_CHOICE_COMBINATIONS = 256  # readings of a row's unsure cells tried together; past it none is chosen
 SPLIT_BUDGET = 200_000  # search steps before a row's readings are declared too many to list
 MAX_EXTRA_CELLS = 2  # a value repeated across merged grid cells; more than that is not one row
@@ -82,14 +81,21 @@ def _tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
     segment = _SPACED_MONEY.sub(r"\1\2", segment)  # the unit decides the value (元 in a 万元 column)
     for line in segment.split("\n"):
         grid = "\t" in line
-        for cell in line.split("\t") if grid else (line,):
+        parts = line.split("\t") if grid else [line]
+        for at, cell in enumerate(parts):
             if grid and cell.strip().startswith(UNSURE):
-                cells.append(_unsure(cell.strip()))
-                continue
+                if unsure := _unsure(cell.strip()):
+                    cells.append(unsure)
+                elif not any(_is_label(c) for c in parts[at + 1:]):
+                    cells.append(Cell(None, UNSURE, choices=()))  # among the numbers: one no reading could read
+                continue  # before a label: a label cell read as nothing
             if grid and not _LEADING_NUMBER.match(cell.strip()) and cell.strip() not in PLACEHOLDERS:
                 continue
             line_cells = []
             for chunk in cell.split():
+                if chunk.startswith(UNSURE):  # a number OCR read two ways, in a line of text
+                    line_cells += [unsure] if (unsure := _unsure(chunk)) else []
+                    continue
                 line_cells += _chunk_cells(chunk, bool(glued_left and first and segment[:1] == chunk[:1]))
                 first = False
             if not grid and all(c.value is None for c in line_cells):
@@ -101,16 +107,21 @@ def _tokenize(segment: str, glued_left: bool = False) -> list[Cell]:
 
 
 _LEADING_NUMBER = re.compile(r"[-+]?\d")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _unsure(text: str) -> Cell:
-    """?21~27: a cell read two ways, each choice a number as printed (with its unit)."""
+def _is_label(cell: str) -> bool:
+    return len(_CJK.findall(cell)) >= 2  # 3.补正后申请内容仍不明确 starts with a digit, but is words
+
+
+def _unsure(text: str) -> Cell | None:
+    """?21~27: a cell read two ways, each choice a number as printed (with its unit); None for a bare ?."""
     choices = []
     for part in filter(None, text[len(UNSURE):].split(CHOICE)):
         read = [c for c in _chunk_cells(part) if c.value is not None]
         if len(read) == 1:
             choices.append(read[0])
-    return Cell(None, text, choices=tuple(choices))
+    return Cell(None, text, choices=tuple(choices)) if choices else None
 _tokenize_short = lru_cache(maxsize=1 << 16)(lambda segment, glued_left: tuple(_tokenize(segment, glued_left)))
 
 
@@ -187,25 +198,37 @@ def satisfies(values: Sequence[float], sums: Sequence[SumRule]) -> bool:
 
 
 def candidates(cells: Sequence[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool = False,
-               columns: Sequence[Column] = (), vanished: bool = False) -> list[tuple[float, ...]]:
+               columns: Sequence[Column] = (), vanished: bool = False, counted: bool = False,
+               checked_only: bool = False) -> list[tuple[float, ...]]:
     """Every reading of `cells` as `n` column values that the layout and the sums allow. `columns`: the
     row's, which say where an amount printed in 元 is converted to 万元 and where a split run's minus
     sign may fall. `vanished`: blank cells may have left no trace (a dump of a table that prints blanks
-    for zero), so fewer cells than columns may still be the whole row."""
+    for zero), so fewer cells than columns may still be the whole row. `counted`: every cell was read
+    where it stands (OCR, which marks what it cannot read): fewer cells than columns is a number lost, whose
+    place nothing tells, so no reading is made up by putting one back. `checked_only`: where a cell stands
+    is not certain (OCR text without cell separators), so a reading whose sums cannot all be checked (an
+    unsure cell they cannot fill) is no reading."""
     cells = _trim_blanks(list(cells), n)
+    if counted:
+        vanished = False
+        if len(cells) < n and not any(c.splittable for c in cells):
+            return []
     if any(c.choices is not None for c in cells):
-        return _unsure_readings(cells, n, sums, repeated_ok, columns, vanished)
+        found = _unsure_readings(cells, n, sums, columns)
+        if checked_only:
+            found = [v for v in found if all(v[i] is not None for rule in sums for i in (*rule.parts, rule.total))]
+        return found
     if columns and len(cells) < n and any(c.dash_glued for c in cells):
         # a dash run on from the cell before it (0-1,282) is a minus sign or a placeholder cell; in a row
         # none of whose values can be negative, only the placeholder
         dashed = _readings(_dash_before_digits(cells), n, sums, repeated_ok, columns, vanished)
         signed = _readings(cells, n, sums, repeated_ok, columns, vanished) if any(c.signed for c in columns) else []
         return [] if dashed is None or signed is None else sorted(set(dashed) | set(signed))
-    return _readings(cells, n, sums, repeated_ok, columns, vanished) or []
+    return _readings(cells, n, sums, repeated_ok, columns, vanished, counted) or []
 
 
 def _readings(cells: list[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool, columns: Sequence[Column],
-              vanished: bool) -> list[tuple[float, ...]] | None:
+              vanished: bool, counted: bool = False) -> list[tuple[float, ...]] | None:
     """`candidates` for one way of reading the dashes; None when there are too many readings to list."""
     k = len(cells)
     if k == n:
@@ -233,54 +256,49 @@ def _readings(cells: list[Cell], n: int, sums: Sequence[SumRule], repeated_ok: b
         found.update(v for v in _splits(cells, n, sums, columns, vanished, budget) if not sums or satisfies(v, sums))
         if budget[0] < 0:
             return None  # more readings than could be listed: none of them is chosen
-    if sums and n - k == 1:
+    if sums and n - k == 1 and not counted:
         found.update(_with_one_missing([c.number for c in cells], n, sums))
     return sorted(found)
 
 
-def _unsure_readings(cells: list[Cell], n: int, sums: Sequence[SumRule], repeated_ok: bool,
-                     columns: Sequence[Column], vanished: bool) -> list[tuple[float | None, ...]]:
-    """The readings of a row with unsure cells: each unsure cell as each of its choices, or as what the
-    row's sums make it (its value confirmed by them), or left out (None) where they cannot say."""
-    options = [[c] if c.choices is None else [*c.choices, c] for c in cells]
-    combinations = 1
-    for option in options:
-        combinations *= len(option)
-    if combinations > MAX_CHOICE_COMBINATIONS:
-        return []
-    found: set[tuple[float | None, ...]] = set()
-    for combo in itertools.product(*options):
-        free = [i for i, c in enumerate(combo) if c.choices is not None]
-        if not free:  # a choice stands only where the sums hold with it
-            found.update(v for v in _readings(list(combo), n, sums, repeated_ok, columns, vanished) or []
-                         if satisfies(v, sums))
+def _unsure_readings(cells: list[Cell], n: int, sums: Sequence[SumRule],
+                     columns: Sequence[Column]) -> list[tuple[float | None, ...]]:
+    """The reading of a row printed whole with unsure cells: each one as the row's sums make it from the
+    cells both readings agree on (its only unknown in a sum), where that is one of the numbers read (or
+    none was read); else left out (None). Choices are never tried against each other: misread digits
+    can make up a sum of their own (9 + 9 = 18 for 0 + 0 = 0)."""
+    if len(cells) != n:
+        return []  # where an unsure cell stands is only certain in a row printed whole
+    sure = {i for i, c in enumerate(cells) if c.choices is None}
+    vec = _derived([_in_column(c.number, c, i, columns) if i in sure else None for i, c in enumerate(cells)],
+                   sums, sure)
+    for i, c in enumerate(cells):
+        if i in sure or vec[i] is None:
             continue
-        if len(combo) != n:
-            continue  # where an unknown cell stands is only certain in a row printed whole
-        vec: list[float | None] = [None if i in free else _in_column(c.number, c, i, columns)
-                                   for i, c in enumerate(combo)]
-        vec = _derived(vec, sums)
-        if any(v is not None and v < 0 and not (i < len(columns) and columns[i].signed) for i, v in enumerate(vec)):
-            continue
-        if all(satisfies_rule(vec, rule) for rule in sums  # type: ignore[arg-type]
-               if all(vec[i] is not None for i in (*rule.parts, rule.total))):
-            found.add(tuple(vec))
-    return sorted(found, key=lambda vec: tuple((v is None, v or 0) for v in vec))
+        read = {_in_column(choice.number, choice, i, columns) for choice in c.choices or ()}
+        negative = vec[i] < 0 and not (i < len(columns) and columns[i].signed)  # type: ignore[operator]
+        if negative or (read and vec[i] not in read):
+            vec[i] = None  # the sums say what neither reading saw: a misread sure cell is as likely
+    return [tuple(vec)]
 
 
-def _derived(vec: list[float | None], sums: Sequence[SumRule]) -> list[float | None]:
-    """The vector with each left-out value that a sum determines (its only unknown member) filled in."""
+def _derived(vec: list[float | None], sums: Sequence[SumRule], sure: set[int]) -> list[float | None]:
+    """The vector with each left-out value that a sum determines from sure cells (its only unknown member)
+    filled in; a value filled in is then sure."""
+    sure = set(sure)
     changed = True
     while changed:
         changed = False
         for rule in sums:
-            unknown = [i for i in (*rule.parts, rule.total) if vec[i] is None]
-            if len(unknown) != 1:
+            members = (*rule.parts, rule.total)
+            unknown = [i for i in members if i not in sure]
+            if len(unknown) != 1 or vec[unknown[0]] is not None:
                 continue
             i = unknown[0]
             parts = sum(vec[j] for j in rule.parts if j != i)  # type: ignore[misc]
             value = parts if i == rule.total else vec[rule.total] - parts  # type: ignore[operator]
             vec[i] = int(value) if float(value).is_integer() else round(value, 6)
+            sure.add(i)
             changed = True
     return vec
 

@@ -193,7 +193,9 @@ def _locate_rows(index: CompactIndex, rows: Sequence[Row], start: int, end: int,
     return found
 
 
-def parse_tables(text: str, template: Template) -> Parsed:
+def parse_tables(text: str, template: Template, ocr: bool = False) -> Parsed:
+    """The template's rows in `text`. `ocr`: the text was read from page images, where a number that
+    could not be read is marked (`cells.UNSURE`), never simply missing."""
     index = CompactIndex(text)
     parsed = Parsed(template)
     cursor = 0
@@ -223,7 +225,8 @@ def parse_tables(text: str, template: Template) -> Parsed:
     for table in tables:
         options = {code: [] if code in table.blocked or not cells else
                    candidates(cells, len(row.columns), row.sums, repeated_ok=not row.keys, columns=row.columns,
-                              vanished=vanished and code in table.run_on)
+                              vanished=vanished and code in table.run_on, counted=ocr,
+                              checked_only=ocr and code in table.run_on)
                    for code, (row, cells) in table.printed.items()}
         _resolve(table.block, options, table.printed, parsed, table.run_on if vanished else set())
     return parsed
@@ -380,12 +383,14 @@ MAX_LISTED = 100  # readings listed in a cells_ambiguous issue: every split of a
 
 
 def _plain(value: float | None) -> str:
+    if value is None:
+        return "?"  # an unsure OCR cell no sum could fill
     return str(int(value)) if float(value).is_integer() else f"{value:.6f}".rstrip("0")  # type: ignore[arg-type]
 
 
 def _note_cells(code: str, row: Row, cells: list[Cell], parsed: Parsed) -> None:
     shown = printed_cells(cells, len(row.columns))
-    blanks = [c.raw for c in shown if c.value is None]
+    blanks = [c.raw for c in shown if c.value is None and c.choices is None]
     if blanks:
         marks = "".join(sorted({"blank" if b == BLANK_MARK else b for b in blanks}))
         parsed.issues.append(Violation("blank_as_zero", f"{code}: {len(blanks)} cell(s) printed as {marks} read as 0"))

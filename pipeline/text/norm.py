@@ -11,6 +11,8 @@ _EXTRA = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\u00a0": "
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _WS = re.compile(r"\s+")
 BLANK_MARK = "\u2205"  # written by the grid extractors for a real, empty cell (not a merged one)
+# written by OCR for a number its two readings differ on, with what each read: ?21~27 (parse.cells)
+UNSURE, CHOICE = "?", "~"
 
 
 _SHORT = 64  # cells and labels repeat across rows and reports: short strings are normalised once per process
