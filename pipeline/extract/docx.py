@@ -30,8 +30,19 @@ def extract_docx(data: bytes) -> Document:
     return Document("\n".join(line for line in lines if line.strip()), title=title)
 
 
+_TEXT, _TAB, _BREAK = qn("w:t"), qn("w:tab"), qn("w:br")
+
+
 def _text(element) -> str:
-    return "".join(node.text or "" for node in element.iter(qn("w:t")))
+    """A paragraph's text; a tab (in a run, not a tab stop's definition) stays a tab, a line break a new
+    line: both part cells where a report lays its numbers out with tabs instead of a table."""
+    out = []
+    for node in element.iter(_TEXT, _TAB, _BREAK):
+        if node.tag == _TEXT:
+            out.append(node.text or "")
+        elif node.getparent().tag == qn("w:r"):
+            out.append("\t" if node.tag == _TAB else "\n")
+    return "".join(out)
 
 
 def _table_lines(tbl) -> list[str]:

@@ -153,13 +153,70 @@ def _page_items(page: pdfplumber.page.Page) -> tuple[list[Placed], int]:
         for row, cells in zip(rows, _cell_texts(rows, page.chars), strict=False):
             placed.append(Placed(row.bbox[1], cells=cells))
     height = float(page.height)
+    lines = []
     for line in rest.extract_text_lines(**TEXT_LINE):
         in_margin = line["top"] < height * MARGIN or line["bottom"] > height * (1 - MARGIN)
         if in_margin and PAGE_NUMBER.match(line["text"]):
             continue  # "- 2 -" between two halves of a table would read as a cell
-        placed.append(Placed(line["top"], text=normalise(line["text"])))
+        lines.append(line)
+    rows = [item.top for item in placed]
+    for line in lines:
+        line["text"] = _line_text(line)
+    for top, text in _unwrapped(lines, rows):
+        placed.append(Placed(top, text=normalise(text)))
     placed.sort(key=lambda item: item.top)
     return _join_wrapped_labels(placed), len(page.chars)
+
+
+AUTOSPACE = 0.6  # of a character's size: a gap between Chinese and a digit narrower than this is typesetting
+
+
+def _line_text(line: dict) -> str:
+    """pdfplumber's line text without the spaces it read into the gaps Word and Writer leave between
+    Chinese and Western characters (行政许可 550 is printed 行政许可550): those gaps are typesetting,
+    not cell boundaries, and a space there would cut a row of run-together cells apart."""
+    chars = [c for c in line.get("chars", []) if c["text"].strip()]
+    if not chars:
+        return line["text"]
+    out = [chars[0]["text"]]
+    for a, b in zip(chars, chars[1:], strict=False):
+        gap, size = b["x0"] - a["x1"], max(a["size"], b["size"])
+        mixed = (a["text"].isdigit() and _is_cjk(b["text"])) or (_is_cjk(a["text"]) and b["text"].isdigit())
+        if gap > TEXT_LINE["x_tolerance"] and not (mixed and gap < AUTOSPACE * size):
+            out.append(" ")
+        out.append(b["text"])
+    return "".join(out)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+WRAP_REACH = 4  # characters short of the right margin a wrapped line may end
+
+
+def _unwrapped(lines: list[dict], rows: list[float]) -> list[tuple[float, str]]:
+    """Text lines with each paragraph's wrapped lines joined: a line that runs to the right margin goes on
+    in the line below it. Joined without a space, as Chinese is written: a number the wrap cut in two
+    (1357539443 / 2.52元) is one run of digits again, which the parser reads as run-together cells."""
+    right = max((line["x1"] for line in lines), default=0.0)
+    left = min((line["x0"] for line in lines), default=0.0)
+    out: list[tuple[float, str]] = []
+    previous = None
+    for line in lines:
+        size = line["bottom"] - line["top"]
+        # the line above ends near the margin (a word that did not fit went down: up to WRAP_REACH
+        # characters short), this one starts at it (a paragraph's first line is indented)
+        wrapped = previous is not None and right - previous["x1"] < WRAP_REACH * size and line["x0"] - left < size
+        if wrapped and 0 <= line["top"] - previous["bottom"] < size \
+                and not any(previous["bottom"] <= top <= line["top"] for top in rows):
+            top, text = out[-1]
+            space = " " if text[-1:].isascii() and text[-1:].isalpha() and line["text"][:1].isalpha() else ""
+            out[-1] = (top, text + space + line["text"])
+        else:
+            out.append((line["top"], line["text"]))
+        previous = line
+    return out
 
 
 def _join_wrapped_labels(placed: list[Placed]) -> list[Placed]:
