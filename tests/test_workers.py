@@ -17,7 +17,7 @@ from conftest import fact_key, result_facts
 
 from pipeline.batch import ingest
 from pipeline.batch.ingest import parse_all
-from pipeline.batch.workers import Crash, Limits, run_tasks
+from pipeline.batch.workers import Crash, Limits, grant, run_tasks
 from pipeline.extract.office import soffice
 from pipeline.load import warehouse
 from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_docx
@@ -32,6 +32,11 @@ def _work(kind: str, n: int):
         return bytearray(n)  # more than the worker's memory limit
     if kind == "raise":
         raise ValueError("bad input")
+    if kind == "pages":  # n steps of 1 s, each granted 1.5 s more (as OCR grants itself time page by page)
+        for _ in range(n):
+            grant(1.5)
+            time.sleep(1)
+        return n
     return n * n
 
 
@@ -47,6 +52,14 @@ def test_results_come_back_in_order_and_crashes_cost_one_task():
     assert isinstance(values[3], Crash) and "longer than" in values[3].reason
     assert isinstance(values[4], Crash) and "ValueError: bad input" in values[4].reason
     assert isinstance(values[5], Crash) and "memory" in values[5].reason
+
+
+def test_a_task_that_grants_itself_time_page_by_page_outlives_the_limit_and_one_that_does_not_stops():
+    """Past the worker's own alarm and past the parent's backstop (the limit plus KILL_GRACE): a 7-page
+    task at 1 s a page under a 2 s limit finishes, because every page asked for more."""
+    out = dict(run_tasks(_work, [("pages", 7), ("sleep", 0)], processes=2, limits=Limits(seconds=2)))
+    assert out[0] == 7
+    assert isinstance(out[1], Crash) and "longer than" in out[1].reason
 
 
 def test_a_dead_worker_is_a_failed_report_and_the_batch_loads(tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.batch.workers import grant
 from pipeline.crawl.archive import content_id
 from pipeline.extract import ExtractionError, extract
 from pipeline.extract.sniff import detect_format
@@ -14,6 +15,7 @@ from pipeline.parse.rules import Violation, check, status
 from pipeline.parse.templates import TEMPLATES
 
 report_id_of = content_id  # a report is identified by its bytes
+OCR_SECONDS_PER_PAGE = 20.0  # more time a worker's limit grants a scanned report for each page it reads by OCR
 
 
 def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] | None = None) -> ReportResult:
@@ -25,7 +27,7 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
     rid = report_id_of(data)
     fmt = detect_format(data)
     try:
-        doc = extract(data, fmt)
+        doc = extract(data, fmt, on_ocr_page=lambda: grant(OCR_SECONDS_PER_PAGE))
     except ExtractionError as exc:
         return ReportResult(rid, source_uri, fmt, None, None, "failed", issues=[Violation(exc.rule, str(exc))])
     meta = describe(doc.text, doc.title)

@@ -49,6 +49,25 @@ def worker_count() -> int:
 PREFETCH, PREFETCH_SECONDS, MAX_PREFETCH = 8, 0.5, 128
 
 
+_extend: Callable[[float], None] | None = None  # in a worker, while a task runs: gives it more time
+
+
+def grant(seconds: float) -> None:
+    """More time for the task running in this worker: work whose length shows as it goes (OCR, page by
+    page) asks for it. Outside a worker, or without a time limit, nothing."""
+    if _extend is not None:
+        _extend(seconds)
+
+
+def _extender(conn: Connection) -> Callable[[float], None]:
+    def extend(seconds: float) -> None:
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        if left > 0:
+            signal.setitimer(signal.ITIMER_REAL, left + seconds)
+            conn.send(("extend", seconds, None))  # the parent moves its backstop as far
+    return extend
+
+
 class _TimeUp(BaseException):  # not an Exception: a task's own `except Exception` must not swallow it
     pass
 
@@ -111,6 +130,8 @@ def _serve(fn: Callable[..., Any], conn: Connection, limits: Limits, warm: Calla
             return
         index, args = task
         conn.send(("start", index, None))  # the task's clock starts now, not when it was queued
+        global _extend
+        _extend = _extender(conn) if limits.seconds else None
         try:
             if limits.seconds:  # the worker stops its own task; the parent kills it if that fails (C code)
                 signal.setitimer(signal.ITIMER_REAL, limits.seconds)
@@ -264,6 +285,10 @@ def _collect(worker: _Worker, ready: list, limits: Limits, done: dict[int, Any])
             break  # it died while sending: reported below
         if got == "start":
             worker.started = time.monotonic()
+            continue
+        if got == "extend":
+            if worker.started is not None:
+                worker.started += value  # the seconds granted
             continue
         worker.queue.popleft()
         if worker.started is not None:

@@ -6,13 +6,16 @@ One module per format; each returns the same model so that `parse` never knows w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pipeline.extract.model import Document, ExtractionError
 from pipeline.text.norm import looks_traditional, to_simplified
 
 
-def extract(data: bytes, fmt: str) -> Document:
-    """The document's text, in simplified characters (the template's labels are simplified)."""
-    doc = _extract(data, fmt)
+def extract(data: bytes, fmt: str, on_ocr_page: Callable[[], None] | None = None) -> Document:
+    """The document's text, in simplified characters (the template's labels are simplified).
+    `on_ocr_page`: called as each page of a scan starts its OCR (seconds each, not milliseconds)."""
+    doc = _extract(data, fmt, on_ocr_page)
     if looks_traditional(doc.text):
         doc.text = to_simplified(doc.text)
         doc.title = to_simplified(doc.title) if doc.title else doc.title
@@ -20,7 +23,7 @@ def extract(data: bytes, fmt: str) -> Document:
     return doc
 
 
-def _extract(data: bytes, fmt: str) -> Document:
+def _extract(data: bytes, fmt: str, on_ocr_page: Callable[[], None] | None = None) -> Document:
     """Dispatch on the format detected from the bytes (`sniff.detect_format`)."""
     if fmt == "empty":
         raise ExtractionError("empty_file", "the file is empty (0 bytes or only white space)")
@@ -30,7 +33,7 @@ def _extract(data: bytes, fmt: str) -> Document:
     if fmt == "pdf":
         from pipeline.extract.pdf import extract_pdf
 
-        return extract_pdf(data)
+        return extract_pdf(data, on_ocr_page=on_ocr_page)
     if fmt == "html":
         from pipeline.extract.html import extract_html
 

@@ -30,6 +30,7 @@ OCR_SETTINGS = {
     "cell_readers": ("ppocr", "tesseract"),  # two independent readings of every cell's number
     "word_reader": "ppocr",  # the words of cells that hold words: labels, headers, 无
     "text_reader": "tesseract",  # the text around the tables (PP-OCR reads prose ten times slower: bench/ocr.py)
+    "text_checker": "ppocr",  # reads each word with digits of that text again ("": its numbers stand alone)
     "title_reader": "ppocr",  # the first page's top lines again: the body and year printed in the title
     "title_zone": 0.4,  # share of the first page's height searched for the title
     "title_confidence": 0.8,
@@ -48,8 +49,9 @@ ENGINES: dict[str, Callable[[], str | None]] = {"ppocr": ppocr.missing, "tessera
 
 def engines() -> list[str]:
     """The engines the settings read with."""
-    readers = (*OCR_SETTINGS["cell_readers"], *(OCR_SETTINGS[k] for k in ("word_reader", "text_reader", "title_reader")))
-    return list(dict.fromkeys(name.split("@")[0] for name in readers))
+    readers = (*OCR_SETTINGS["cell_readers"],
+               *(OCR_SETTINGS[k] for k in ("word_reader", "text_reader", "title_reader", "text_checker")))
+    return list(dict.fromkeys(name.split("@")[0] for name in readers if name))
 
 
 def ocr_missing() -> str | None:
@@ -263,8 +265,9 @@ def read_cells(image: PageImage, cells: list[tuple[float, float, float, float]])
     crops = cut_cells(image, cells)
     readers = OCR_SETTINGS["cell_readers"]
     readings = {name: CELL_READERS[name](crops) for name in readers}
-    word_reader = OCR_SETTINGS["word_reader"]
-    words = readings[word_reader] if word_reader in readings else WORD_READERS[word_reader](crops)
+    word_reader = WORD_READERS[OCR_SETTINGS["word_reader"]]
+    reused = [found for name, found in readings.items() if CELL_READERS[name] is word_reader]
+    words = reused[0] if reused else word_reader(crops)
     return [combine(words[i], [readings[name][i] for name in readers]) for i in range(len(cells))]
 
 
@@ -337,9 +340,11 @@ def _text_chars(image: np.ndarray, page: PageImage) -> list[dict]:
             if score >= OCR_SETTINGS["title_confidence"] and text.strip() \
                     and _numbers(text) == _numbers(" ".join(w.text for w in ws)):  # a year both read alike
                 reread[key] = text.replace(" ", "")
-    numbered = [w for key, ws in lines.items() if key not in reread for w in ws if _DIGITS.search(w.text)]
-    second = [text for text, _ in ppocr.read_crops([_line_crop(image, [w], NUMBER_REACH) for w in numbered])]
-    confirmed = {id(w): _confirmed(w.text, other) for w, other in zip(numbered, second, strict=True)}
+    confirmed = {}
+    if OCR_SETTINGS["text_checker"] == "ppocr":
+        numbered = [w for key, ws in lines.items() if key not in reread for w in ws if _DIGITS.search(w.text)]
+        second = [text for text, _ in ppocr.read_crops([_line_crop(image, [w], NUMBER_REACH) for w in numbered])]
+        confirmed = {id(w): _confirmed(w.text, other) for w, other in zip(numbered, second, strict=True)}
     chars = []
     for key, words in lines.items():
         if key in reread:

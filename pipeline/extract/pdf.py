@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -35,7 +36,7 @@ PDFIUM_PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 _PLUMBER_ERRORS = (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError)
 
 
-def extract_pdf(data: bytes, engine: str = "pdfium") -> Document:
+def extract_pdf(data: bytes, engine: str = "pdfium", on_ocr_page: Callable[[], None] | None = None) -> Document:
     """`engine="pdfplumber"` reads every page through pdfminer: the reference the fast path is held to."""
     notes: list[str] = []
     pages: list[list[Placed]] = []
@@ -67,7 +68,7 @@ def extract_pdf(data: bytes, engine: str = "pdfium") -> Document:
         raise ExtractionError("unreadable_pdf", f"no page of the PDF can be read (damaged?): {notes[0]}")
     read_by = "text"
     if chars == 0:  # a scan: the pages' images are all there is
-        pages, read_by = _ocr_pages(data, len(pages)), "ocr"
+        pages, read_by = _ocr_pages(data, len(pages), on_ocr_page), "ocr"
         notes.append(f"no text layer: every page read by OCR ({' and '.join(ocr.engines())}, {ocr.OCR_SETTINGS['dpi']} dpi); "
                      "its numbers are OCR-derived")
     _join_rows_split_by_page_breaks(pages)
@@ -75,7 +76,7 @@ def extract_pdf(data: bytes, engine: str = "pdfium") -> Document:
     return Document("\n".join(lines), title=title, pages=len(pages), notes=notes, read_by=read_by)
 
 
-def _ocr_pages(data: bytes, count: int) -> list[list[Placed]]:
+def _ocr_pages(data: bytes, count: int, on_page: Callable[[], None] | None) -> list[list[Placed]]:
     try:
         doc = pdfium.open_document(data)
     except pdfium.PdfiumError as exc:
@@ -84,6 +85,8 @@ def _ocr_pages(data: bytes, count: int) -> list[list[Placed]]:
     try:
         pages = []
         for index in range(len(doc)):
+            if on_page is not None:
+                on_page()
             try:
                 image = ocr.render_page(doc, index)
             except pdfium.PdfiumError:
