@@ -13,9 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import fact_key, result_facts
+from conftest import CORPUS, result_facts
 
 from pipeline.batch import ingest
+from pipeline.batch.harness import corpus_reports, variants
 from pipeline.batch.ingest import parse_all
 from pipeline.batch.workers import Crash, Limits, grant, run_tasks
 from pipeline.extract.office import soffice
@@ -94,21 +95,22 @@ def test_a_dead_worker_is_a_failed_report_and_the_batch_loads(tmp_path, monkeypa
 
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer)")
-def test_a_batch_of_8_docs_converts_in_parallel_workers_every_number_right(tmp_path):
-    """Each conversion has its own LibreOffice profile: two at once on one profile made the second fail."""
-    reports = [make_report(SAMPLE_BODIES[i % len(SAMPLE_BODIES)], 2019 + i % 7, random.Random(i)) for i in range(8)]
-    for i, report in enumerate(reports):
-        (tmp_path / f"r{i}.docx").write_bytes(render_docx(report))
-    subprocess.run([soffice(), "--headless", "--convert-to", "doc", "--outdir", str(tmp_path / "doc"),
-                    *[str(tmp_path / f"r{i}.docx") for i in range(8)]], capture_output=True, timeout=300, check=True)
-    docs = sorted((tmp_path / "doc").glob("*.doc"))
-    assert len(docs) == 8
-    tasks = [(str(path), path.name, None) for path in docs]
-    results = dict(parse_all(tasks, processes=2))
+def test_a_batch_of_8_real_docs_converts_in_the_default_workers_every_number_right(tmp_path):
+    """Real reports (the 7 Pingtan pages and the seed report) saved as DOC by LibreOffice, parsed by the
+    default workers at once: each conversion has its own LibreOffice profile (two at once on one profile
+    made the second fail: 4 of 8 were lost)."""
+    reports = [r for r in corpus_reports(CORPUS) if r.ext != "pdf"]
+    reports = [r for r in reports if r.name.startswith(("pingtan_page", "heilongjiang"))]
+    assert len(reports) == 8
+    tasks = []
+    for report, _, data in variants(reports, ["doc"]):
+        (tmp_path / f"{report.name}.doc").write_bytes(data)
+        tasks.append((str(tmp_path / f"{report.name}.doc"), report.name, None))
+    results = dict(parse_all(tasks, processes=None))
     for i, report in enumerate(reports):
         got = results[i]
-        assert got.format == "doc" and got.status == "ok", got.issues
-        assert result_facts(got) == {fact_key(f): f["value"] for f in report.expected_facts()}
+        assert got.format == "doc" and got.status in ("ok", "inconsistent"), got.issues  # 2020 is printed so
+        assert result_facts(got) == report.expected
 
 
 def _open_files(_: int) -> list[str]:
