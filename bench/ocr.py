@@ -62,6 +62,29 @@ def main() -> None:
         print(f"| {name} | {total.right} | **{total.wrong}** | {total.declined} | "
               f"{100 * total.right / max(total.expected, 1):.1f} % | {total.seconds / pages:.2f} |", flush=True)
     ocr.OCR_SETTINGS.update(chosen)
+    _workers(scans, pages)
+
+
+def _workers(scans: list, pages: int) -> None:
+    """The same scans as one batch through the ingest's workers: one, then the default number."""
+    import tempfile
+
+    from pipeline.batch.ingest import parse_all
+    from pipeline.batch.workers import worker_count
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tasks = []
+        for i, (report, _, data) in enumerate(scans):
+            path = Path(tmp) / f"{i}.pdf"
+            path.write_bytes(data)
+            tasks.append((str(path), report.name, None))
+        print(f"\nThe {len(scans)} scans ({pages} pages) as one batch through the ingest's workers:\n")
+        for processes in dict.fromkeys((1, worker_count())):
+            started = time.perf_counter()
+            for _ in parse_all(tasks, processes=processes):
+                pass
+            took = time.perf_counter() - started
+            print(f"- {processes} worker(s): {took:.0f} s, {pages / took:.2f} pages/s")
 
 
 if __name__ == "__main__":

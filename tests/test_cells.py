@@ -14,6 +14,7 @@ from pipeline.parse.templates import (
     APPLICANT_SUM,
     ITEMS_2019,
     REG_2021,
+    TEMPLATE_2021,
     TEMPLATES,
 )
 from pipeline.text.norm import normalise, parse_year
@@ -153,3 +154,27 @@ def test_short_name_alone_gives_no_region():
 ])
 def test_detect_format_from_bytes(data, fmt):
     assert detect_format(data) == fmt
+
+
+_RECEIVED = next(r for r in TEMPLATE_2021.blocks[1].rows if r.code == "applications:received")
+
+
+@pytest.mark.parametrize(("line", "reading"), [
+    ("?21~27\t0\t0\t0\t0\t0\t21", (21, 0, 0, 0, 0, 0, 21)),  # the sum chooses between the two readings
+    ("?\t0\t0\t0\t0\t0\t21", (21, 0, 0, 0, 0, 0, 21)),  # nothing read: the sum fills it in
+    ("1\t0\t0\t0\t0\t0\t?1~7", (1, 0, 0, 0, 0, 0, 1)),
+    ("?5~3\t?1\t0\t0\t0\t0\t8", (None, None, 0, 0, 0, 0, 8)),  # two unknowns in one sum: neither is chosen
+    ("?9~0\t?9~0\t0\t0\t0\t0\t?18", (None, None, 0, 0, 0, 0, None)),  # misreads never add up on their own
+    ("30\t1\t0\t0\t?0\t0\t81", (None,) * 7),  # the sum makes the unsure cell 50, read 0: a sure cell is misread
+    ("?5~3\t0\t0\t0\t0\t0\t8", (None,) * 7),  # the sum says 8, neither reading did
+])
+def test_an_unsure_ocr_cell_loads_only_as_the_sums_make_it_from_agreed_cells(line, reading):
+    cells = tokenize("申请数量\t" + line)
+    assert candidates(cells, 7, _RECEIVED.sums, columns=_RECEIVED.columns, counted=True) == [reading]
+
+
+def test_an_ocr_row_short_of_a_cell_is_no_reading():
+    """A number OCR could not read is marked; a row that still lacks one lost it, and where is not known."""
+    cells = tokenize("申请数量\t21\t0\t0\t0\t0\t21")
+    assert candidates(cells, 7, _RECEIVED.sums, columns=_RECEIVED.columns, counted=True) == []
+    assert candidates(cells, 7, _RECEIVED.sums, columns=_RECEIVED.columns) != []  # a text's merged cell may

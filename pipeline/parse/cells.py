@@ -270,22 +270,27 @@ def _unsure_readings(cells: list[Cell], n: int, sums: Sequence[SumRule],
     if len(cells) != n:
         return []  # where an unsure cell stands is only certain in a row printed whole
     sure = {i for i, c in enumerate(cells) if c.choices is None}
-    vec = _derived([_in_column(c.number, c, i, columns) if i in sure else None for i, c in enumerate(cells)],
-                   sums, sure)
+    vec = [_in_column(c.number, c, i, columns) if i in sure else None for i, c in enumerate(cells)]
+    by = _derived(vec, sums, sure)
     for i, c in enumerate(cells):
         if i in sure or vec[i] is None:
             continue
         read = {_in_column(choice.number, choice, i, columns) for choice in c.choices or ()}
         negative = vec[i] < 0 and not (i < len(columns) and columns[i].signed)  # type: ignore[operator]
         if negative or (read and vec[i] not in read):
-            vec[i] = None  # the sums say what neither reading saw: a misread sure cell is as likely
+            # the sums say what neither reading saw: one of the cells they were made from is misread as
+            # likely as this one, so none of them stands
+            rule = by[i]
+            for j in (*rule.parts, rule.total):
+                vec[j] = None
     return [tuple(vec)]
 
 
-def _derived(vec: list[float | None], sums: Sequence[SumRule], sure: set[int]) -> list[float | None]:
-    """The vector with each left-out value that a sum determines from sure cells (its only unknown member)
-    filled in; a value filled in is then sure."""
+def _derived(vec: list[float | None], sums: Sequence[SumRule], sure: set[int]) -> dict[int, SumRule]:
+    """Fill in (in place) each left-out value that a sum determines from sure cells (its only unknown
+    member); a value filled in is then sure. Which sum filled in each."""
     sure = set(sure)
+    by: dict[int, SumRule] = {}
     changed = True
     while changed:
         changed = False
@@ -299,8 +304,9 @@ def _derived(vec: list[float | None], sums: Sequence[SumRule], sure: set[int]) -
             value = parts if i == rule.total else vec[rule.total] - parts  # type: ignore[operator]
             vec[i] = int(value) if float(value).is_integer() else round(value, 6)
             sure.add(i)
+            by[i] = rule
             changed = True
-    return vec
+    return by
 
 
 def _dash_before_digits(cells: list[Cell]) -> list[Cell]:

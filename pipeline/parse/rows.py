@@ -220,7 +220,7 @@ def parse_tables(text: str, template: Template, ocr: bool = False) -> Parsed:
         if n + 1 < len(spans) and located:  # the next table starts at its first anchor after our last row
             limit = _find_first(index, spans[n + 1][0].anchors, located[-1].end)
             b_end = limit[0] if limit else b_end
-        tables.append(_gather_block(index, block, located, a_end, b_end, parsed))
+        tables.append(_gather_block(index, block, located, a_end, b_end, parsed, ocr))
     vanished = _blanks_vanish(tables)
     for table in tables:
         options = {code: [] if code in table.blocked or not cells else
@@ -261,7 +261,7 @@ def _blanks_vanish(tables: Sequence[_BlockCells]) -> bool:
 
 
 def _gather_block(index: CompactIndex, block: Block, located: list[_Located], anchor_end: int, b_end: int,
-                  parsed: Parsed) -> _BlockCells:
+                  parsed: Parsed, ocr: bool = False) -> _BlockCells:
     table = _BlockCells(block)
     printed = table.printed
     headless = [r for r in block.rows if not r.keys]
@@ -285,8 +285,10 @@ def _gather_block(index: CompactIndex, block: Block, located: list[_Located], an
         text = index.text[index.after(s):index.to_original(e)]
         n = len(row.columns)
         own_line = text.split("\n", 1)[0]
-        if row.keys and "\t" in own_line and len(printed_cells(tokenize(own_line), n)) == n:
-            text, e = own_line, s + len(compact(own_line))  # a grid row: its numbers stand on its label's line
+        if row.keys and "\t" in own_line and (ocr or len(printed_cells(tokenize(own_line), n)) == n):
+            # a grid row: its numbers stand on its label's line (read from a page image, always: what
+            # follows may be the next row's, or specks read as text)
+            text, e = own_line, s + len(compact(own_line))
         text = _before_prose(text)
         run_on = "\t" not in text  # no cell separators: a crawler's dump, a PDF's text lines
         if run_on and text[-1:] not in ("", GLUE) and not text[-1].isspace():
