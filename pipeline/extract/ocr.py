@@ -36,7 +36,8 @@ OCR_SETTINGS = {
     "title_confidence": 0.8,
     "dark": 200,  # grey level under which a pixel is ink
     "faint": 230,  # a scan greys thin rules: runs of pixels under this grey are rules too where they are
-    "faint_length": 3,  # this many times the length a dark run needs (text lines never run on that far)
+    "faint_length": 3,
+    "rule_gap": 8,  # pixels a scan's noise may break a rule by: two pieces in line across it are one rule  # this many times the length a dark run needs (text lines never run on that far)
     "rule_halo": 230,  # grey under which a pixel beside a rule is the rule's own blur, erased with it
     "rule_h_inches": 0.35,  # a horizontal run of ink at least this long is a rule (CJK strokes are shorter)
     "rule_v_inches": 0.2,
@@ -87,8 +88,9 @@ def render_page(doc, index: int) -> PageImage:
         page.close()
     ink, faint, longer = image < OCR_SETTINGS["dark"], image < OCR_SETTINGS["faint"], OCR_SETTINGS["faint_length"]
     across, down = int(dpi * OCR_SETTINGS["rule_h_inches"]), int(dpi * OCR_SETTINGS["rule_v_inches"])
-    horizontal = _long_runs(ink, across) | _long_runs(_thin(faint), across * longer)
-    vertical = (_long_runs(ink.T, down) | _long_runs(_thin(faint.T), down * longer)).T
+    bridge = OCR_SETTINGS["rule_gap"]
+    horizontal = _bridged(_long_runs(ink, across) | _long_runs(_thin(faint), across * longer), bridge)
+    vertical = _bridged(_long_runs(ink.T, down) | _long_runs(_thin(faint.T), down * longer), bridge).T
     across = _segments(horizontal, axis=0)
     downs = _meeting(_segments(vertical, axis=1), across)
     # erased: the rules, not the long strokes of a heading's characters (a vertical run meets no rule)
@@ -181,7 +183,8 @@ def _px(points: float, image: PageImage) -> int:
     return max(0, int(round(points / image.scale)))
 
 
-CELL_MARGIN = 12  # pixels of white around a cell's ink when it is read on its own
+CELL_MARGIN = 12  # pixels of white around a cell's ink when tesseract reads it on its own
+PPOCR_MARGIN = 2  # and when PP-OCR does: it reads lines cut close (a lone 0 with more white reads as b or nothing)
 CELL_INSET = 4  # pixels trimmed from each side of a cell: what is left of its rules
 
 
@@ -204,7 +207,7 @@ def cut_cells(image: PageImage, cells: list[tuple[float, float, float, float]]) 
             tight.append(None)
             continue
         rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
-        plain.append(np.pad(crop[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], CELL_MARGIN, constant_values=255))
+        plain.append(np.pad(crop[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], PPOCR_MARGIN, constant_values=255))
         bare = np.where(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], 0, 255).astype(np.uint8)
         tight.append(np.pad(bare, CELL_MARGIN, constant_values=255))
     return Crops(plain, tight)
@@ -232,7 +235,7 @@ def _text_lines(crop: np.ndarray) -> list[np.ndarray]:
     spans = [span for span in spans if span[1] - span[0] >= LINE_MIN]
     if len(spans) <= 1:
         return [crop]
-    return [np.pad(crop[start:end], ((CELL_MARGIN, CELL_MARGIN), (0, 0)), constant_values=255) for start, end in spans]
+    return [np.pad(crop[start:end], ((PPOCR_MARGIN, PPOCR_MARGIN), (0, 0)), constant_values=255) for start, end in spans]
 
 
 LINE_GAP = 6  # pixels of white that part two text lines of a cell (at 300 dpi; strokes of one character leave less)
@@ -265,10 +268,29 @@ def read_cells(image: PageImage, cells: list[tuple[float, float, float, float]])
     crops = cut_cells(image, cells)
     readers = OCR_SETTINGS["cell_readers"]
     readings = {name: CELL_READERS[name](crops) for name in readers}
+    _read_again(readings, crops)
     word_reader = WORD_READERS[OCR_SETTINGS["word_reader"]]
     reused = [found for name, found in readings.items() if CELL_READERS[name] is word_reader]
     words = reused[0] if reused else word_reader(crops)
     return [combine(words[i], [readings[name][i] for name in readers]) for i in range(len(cells))]
+
+
+# A reader that found nothing in a cell where another read a number reads it again, prepared another way
+# (tesseract's mosaic drops many a lone 0 at its size, and reads it at twice the size).
+READ_AGAIN = {"tesseract": "tesseract@2x"}
+
+
+def _read_again(readings: dict[str, list[str]], crops: Crops) -> None:
+    for name, again in READ_AGAIN.items():
+        if name not in readings:
+            continue
+        found = readings[name]
+        empty = [i for i, text in enumerate(found) if not text.strip() and crops.tight[i] is not None
+                 and any(number_of(other[i]) for key, other in readings.items() if key != name)]
+        if empty:
+            subset = Crops([crops.plain[i] for i in empty], [crops.tight[i] for i in empty])
+            for i, text in zip(empty, CELL_READERS[again](subset), strict=True):
+                found[i] = text
 
 
 _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "θ": "0", "Θ": "0", "ø": "0", "Ø": "0",
@@ -400,7 +422,7 @@ NUMBER_REACH = 0.3  # of a line's height: a word with digits is read again with 
 def _line_crop(image: np.ndarray, words: list[tesseract.Word], reach: float = 0.0) -> np.ndarray:
     left, right = min(w.left for w in words), max(w.left + w.width for w in words)
     top, bottom = words[0].top, words[0].bottom
-    pad = max(4, (bottom - top) // 4)
+    pad = PPOCR_MARGIN + 2  # tesseract's boxes sit on the ink: a little more, never a line's worth
     return image[max(0, top - pad):bottom + pad, max(0, left - pad):right + pad + int(reach * (bottom - top))]
 
 
@@ -436,6 +458,17 @@ def _char(text: str, x0: float, x1: float, top: float, bottom: float, page_numbe
             "height": size}
 
 
+
+
+def _bridged(runs: np.ndarray, gap: int) -> np.ndarray:
+    """`runs` (rules found along axis 1) with every gap of up to `gap` pixels between two of them filled:
+    only between rules, never between strokes of text, which are too short to be runs."""
+    out = runs.copy()
+    for span in range(2, gap + 2):
+        both = runs[:, :-span] & runs[:, span:]
+        for k in range(1, span):
+            out[:, k:k + both.shape[1]] |= both
+    return out
 
 
 def _near(mask: np.ndarray, reach: int) -> np.ndarray:
