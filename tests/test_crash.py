@@ -31,7 +31,7 @@ from pipeline.synth.generate import (
     render_text,
 )
 
-KILLS = 20
+KILLS = 12
 RUN_KILLS = 3
 SEED = int(os.environ.get("GONGKAI_CRASH_SEED", "20261207"))
 NO_WAIT = {"GONGKAI_LOCK_TIMEOUT": "0"}  # a rerun that met a lock would fail at once, not wait
@@ -122,7 +122,7 @@ def _clean(args: list[str], tmp_path: Path) -> tuple[dict, float]:
     return rows(tmp_path / "clean"), _run_to_end(args, tmp_path / "clean2", tmp_path / "clean2")
 
 
-def test_ingest_parent_killed_at_20_moments_leaves_no_process_and_reruns_equal_to_a_clean_run(batch, tmp_path):
+def test_ingest_parent_killed_at_12_moments_leaves_no_process_and_reruns_equal_to_a_clean_run(batch, tmp_path):
     clean, seconds = _clean(["ingest", str(batch)], tmp_path)
     rng = random.Random(SEED)
     report = _kill_then_rerun(["ingest", str(batch)], tmp_path, clean, moments(rng, seconds * 1.05, KILLS),
