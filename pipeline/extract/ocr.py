@@ -218,7 +218,7 @@ def _by_ppocr(crops: Crops) -> list[str]:
     as one of them) and joined."""
     lines = [[] if c is None else _text_lines(c) for c in crops.plain]
     found = iter(ppocr.read_crops([line for cell in lines for line in cell]))
-    return ["".join(next(found)[0] for _ in cell) for cell in lines]
+    return ["\n".join(next(found)[0] for _ in cell) for cell in lines]
 
 
 def _text_lines(crop: np.ndarray) -> list[np.ndarray]:
@@ -301,9 +301,14 @@ _PLACEHOLDER = re.compile(r"^(无|—+|-+|/|－|空)$")
 _NUMBER_READ = re.compile(r"^-?\d+(?:,\d{3})*(?:\.\d+)?(万元|元)?$")
 
 
+_SPLIT_DIGITS = re.compile(r"\d\s+\d")
+
+
 def number_of(reading: str) -> str | None:
     """A reading as a number with its unit (251000元, 9116.36), or None: look-alike letters read as the
     digits they stand for (l for 1, O for 0), spaces and stray edge marks dropped."""
+    if _SPLIT_DIGITS.search(reading.strip()):
+        return None  # digits on two lines, or apart on one: cells of merged rows, or a misread; never one number
     text = reading.replace(" ", "").strip("'`\"‘’“”_")
     if text.endswith(("万元", "元")):
         unit = "万元" if text.endswith("万元") else "元"
@@ -320,10 +325,10 @@ def combine(words: str, readings: list[str]) -> str:
     as the words read it, where no number reading contradicts it; a number where every reading gives the
     same digits (the unit and decimal point too, where a reading shows them); else UNSURE followed by the
     numbers read, as candidates (`?21~27`, `?21` where the other reading found none)."""
-    squeezed = words.replace(" ", "")
+    squeezed = words.replace(" ", "").replace("\n", "")
     numbers = [number_of(r) for r in readings if r.strip()]
     if len(_CJK.findall(squeezed)) >= 2:
-        return words
+        return words.replace("\n", "")  # a label's lines, joined as Chinese is written
     if _PLACEHOLDER.match(squeezed) and not any(n and any(ch in "123456789" for ch in n) for n in numbers):
         return squeezed
     if numbers and all(n is not None for n in numbers) and len(numbers) == len(readings):

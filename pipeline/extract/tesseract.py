@@ -106,9 +106,17 @@ def _mosaic_read(crops: list[np.ndarray | None], lang: str, config: str) -> list
         if crop is not None:
             mosaic[top:bottom, CELL_GAP:CELL_GAP + crop.shape[1]] = crop
     found = words(mosaic, lang, config)
-    return ["" if top == bottom else " ".join(w.text for w in sorted(
-        (w for w in found if top <= w.middle < bottom), key=lambda w: (w.line, w.left)))
-        for top, bottom in spans]
+    return ["" if top == bottom else _joined(sorted((w for w in found if top <= w.middle < bottom),
+                                                    key=lambda w: (w.line, w.left)))
+            for top, bottom in spans]
+
+
+def _joined(words: list[Word]) -> str:
+    """Words of one crop: a space between words of a line, a new line between lines."""
+    out = ""
+    for before, word in zip([None, *words], words, strict=False):
+        out += ("" if before is None else " " if before.line == word.line else "\n") + word.text
+    return out
 
 
 def _tsv(image: np.ndarray, lang: str, config: str) -> dict[str, list]:

@@ -285,9 +285,10 @@ def _gather_block(index: CompactIndex, block: Block, located: list[_Located], an
         text = index.text[index.after(s):index.to_original(e)]
         n = len(row.columns)
         own_line = text.split("\n", 1)[0]
-        if row.keys and "\t" in own_line and (ocr or len(printed_cells(tokenize(own_line), n)) == n):
-            # a grid row: its numbers stand on its label's line (read from a page image, always: what
-            # follows may be the next row's, or specks read as text)
+        if row.keys and (ocr or ("\t" in own_line and len(printed_cells(tokenize(own_line), n)) == n)):
+            # a grid row: its numbers stand on its label's line. Read from a page image, every row's do:
+            # the lines below may be the next row's, specks read as text, or a number whose line OCR put
+            # before its label's (4529 / 行政许可 / 1100 / 行政处罚 is 4529 for 行政许可, not 1100)
             text, e = own_line, s + len(compact(own_line))
         text = _before_prose(text)
         run_on = "\t" not in text  # no cell separators: a crawler's dump, a PDF's text lines
