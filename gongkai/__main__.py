@@ -1,5 +1,5 @@
 import sys
 
-from gongkai.cli import main
+from gongkai.entry import main
 
 sys.exit(main())
