@@ -2,7 +2,7 @@
 re-published (LibreOffice DOCX, DOC, PDF; scans at 150, 200 and 300 dpi and a degraded one), read back
 and scored. Prints one table: numbers right, wrong and declined per kind, and seconds per report.
 
-    python bench/formats.py [--kinds docx,doc,pdf,...] [--workers N] [--detail]
+    python bench/formats.py [--kinds docx,doc,pdf,...] [--only NAME,...] [--workers N] [--detail]
 
 Kinds: published, docx, doc, pdf, "scan 200 dpi", "scan 150 dpi", "scan 300 dpi", "scan degraded".
 """
@@ -37,9 +37,12 @@ def main() -> None:
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds (default: all)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--detail", action="store_true", help="a line per report and kind")
+    parser.add_argument("--only", default="", help="comma-separated parts of report names (default: every report)")
     args = parser.parse_args()
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     reports = corpus_reports(CORPUS)
+    if args.only:
+        reports = [r for r in reports if any(part in r.name for part in args.only.split(","))]
     started = time.perf_counter()
     jobs = list(variants(reports, kinds))
     rendered = time.perf_counter() - started
