@@ -1,5 +1,5 @@
 import sys
 
-from gongkai.entry import main
+from gongkai.cli import main
 
 sys.exit(main())

@@ -144,7 +144,7 @@ def test_run_parent_killed_at_moments_leaves_no_process_and_reruns_equal_to_a_cl
 def test_ingest_stopped_by_sigterm_exits_143_says_what_was_kept_and_reruns_equal(batch, tmp_path):
     clean, seconds = _clean(["ingest", str(batch)], tmp_path)
     rng = random.Random(SEED + 2)
-    delays = moments(rng, seconds, 4, start=0.5)
+    delays = moments(rng, seconds, 4, start=1.0)
     report = _kill_then_rerun(["ingest", str(batch)], tmp_path, clean, delays, signal.SIGTERM, exit_code=143)
     print(*report, sep="\n")
     said = [p.read_text() for p in tmp_path.glob("k*.err")]
