@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 
 import duckdb
 import pytest
@@ -12,9 +14,9 @@ from site_server import SNAPSHOT_LISTING, Site, build_faults, build_pingtan, reg
 from gongkai.cli import main
 from pipeline.batch.ingest import WarehouseSink
 from pipeline.crawl import discover
-from pipeline.crawl.crawler import crawl
-from pipeline.crawl.fetch import Fetcher
-from pipeline.crawl.registry import RegistryError, Settings, load_registry
+from pipeline.crawl.crawler import Crawl, crawl
+from pipeline.crawl.fetch import Scope, host_allowed
+from pipeline.crawl.registry import RegistryError, Source, load_registry
 from pipeline.load import warehouse
 
 MAX_BYTES = 2_000_000
@@ -84,19 +86,41 @@ def test_crawl_finds_every_pingtan_report_and_records_every_fault(site, tmp_path
     assert summary.reports_found == 7 + 9 and len(summary.failures) == 5
 
 
-def test_second_crawl_fetches_no_report_body_again(site, tmp_path):
+def test_a_quiet_night_asks_each_listing_once_and_rechecks_reports_weekly(site, tmp_path):
     root = tmp_path / "data"
     _crawl(site, root)
     before = _docs(root)
+    report_paths = {f"/{SNAPSHOT_LISTING}/{href}" for href in site.served} | {site.paths["pdf"]}
+    # the next night: listings are read, no report body is asked for, failures are tried again
     mark = len(site.log)
     summary = _crawl(site, root)
-    report_paths = {f"/{SNAPSHOT_LISTING}/{href}" for href in site.served} | {site.paths["pdf"]}
-    bodies = [(p, s) for p, s in site.log[mark:] if p in report_paths]
-    assert len(bodies) == len(report_paths) and all(status == 304 for _, status in bodies), bodies
+    asked = [p for p, _ in site.log[mark:]]
+    assert not set(asked) & report_paths and summary.not_due >= len(report_paths) - 1  # the PDF is on a page
+    assert asked.count(f"/{SNAPSHOT_LISTING}/index.html") == 1 and site.paths["missing"] in asked
     assert summary.documents_new == 0
     after = _docs(root)
     assert [d for d in after if d[1]] == [d for d in before if d[1]]  # no document row added
     assert {d[0] for d in after if not d[1]} == {d[0] for d in before if not d[1]}  # the same faults, again
+    # a week later every report is checked again, conditionally: 304s, nothing new
+    mark = len(site.log)
+    con = warehouse.connect_build(root)
+    try:
+        later = Crawl(load_registry(site.registry), WarehouseSink(con, root), set(range(2019, 2026)),
+                      now=dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=8)).run()
+    finally:
+        con.close()
+    bodies = [(p, s) for p, s in site.log[mark:] if p in report_paths]
+    assert len(bodies) == len(report_paths) and all(status == 304 for _, status in bodies), bodies
+    assert later.not_due == 0 and later.documents_new == 0
+    # a changed listing entry (a corrected report re-dated on the listing) is asked again the next night
+    listing = site.root / SNAPSHOT_LISTING / "index.html"
+    first = sorted(site.served)[0]
+    text = listing.read_text(encoding="utf-8")
+    listing.write_text(re.sub(r"(<a[^>]+href=['\"](?:\./)?" + re.escape(first) + r"['\"][^>]*>)", r"\1（更正）", text, count=1),
+                       encoding="utf-8")
+    mark = len(site.log)
+    _crawl(site, root)
+    assert [p for p, _ in site.log[mark:] if p in report_paths] == [f"/{SNAPSHOT_LISTING}/{first}"]
 
 
 def test_rerun_after_faults_clear_fetches_what_was_missing(site, tmp_path):
@@ -147,18 +171,27 @@ def test_legacy_years_are_404_and_recorded(site, tmp_path):
 
 
 def test_refuses_private_addresses_and_other_hosts_unless_local():
-    settings = Settings(delay_seconds=0)
-    public = Fetcher(settings, {"www.pingtan.gov.cn"}, allow_private=False)
-    assert "off the source's own hosts" in public.host_allowed("http://evil.example.com/x")
-    same_site = Fetcher(settings, {"www.pingtan.gov.cn"}, allow_private=True)  # no DNS look-up in tests
-    assert same_site.host_allowed("https://pingtan.gov.cn/a.pdf") is None
-    assert same_site.host_allowed("https://files.pingtan.gov.cn/a.pdf") is None
-    assert "off the source's own hosts" in same_site.host_allowed("https://pingtan.gov.cn.evil.com/a.pdf")
-    loopback = Fetcher(settings, {"127.0.0.1"}, allow_private=False)
-    assert "private address" in loopback.host_allowed("http://127.0.0.1:9/x")
-    assert "file://" in loopback.host_allowed("file:///etc/passwd")
-    local = Fetcher(settings, {"127.0.0.1"}, allow_private=True)
-    assert local.host_allowed("http://127.0.0.1:9/x") is None
+    public = Scope(frozenset({"www.pingtan.gov.cn"}), allow_private=False)
+    assert "off the source's own hosts" in host_allowed("http://evil.example.com/x", public)
+    same_site = Scope(frozenset({"www.pingtan.gov.cn"}), allow_private=True)  # no DNS look-up in tests
+    assert host_allowed("https://pingtan.gov.cn/a.pdf", same_site) is None
+    assert host_allowed("https://files.pingtan.gov.cn/a.pdf", same_site) is None
+    assert "off the source's own hosts" in host_allowed("https://pingtan.gov.cn.evil.com/a.pdf", same_site)
+    loopback = Scope(frozenset({"127.0.0.1"}), allow_private=False)
+    assert "private address" in host_allowed("http://127.0.0.1:9/x", loopback)
+    assert "file://" in host_allowed("file:///etc/passwd", loopback)
+    assert host_allowed("http://127.0.0.1:9/x", Scope(frozenset({"127.0.0.1"}), allow_private=True)) is None
+
+
+@pytest.mark.parametrize(("url", "local"), [
+    ("http://127.0.0.1:8000/nb/", True), ("http://127.0.0.77/nb/", True), ("http://127.255.3.4:81/", True),
+    ("http://[::1]:8000/nb/", True), ("http://localhost/nb/", True), ("file:///srv/mirror/index.html", True),
+    ("http://10.0.0.5/nb/", False), ("http://192.168.1.2/nb/", False), ("http://128.0.0.1/nb/", False),
+    ("https://www.pingtan.gov.cn/nb/", False),
+])
+def test_every_loopback_address_is_local_and_other_private_ones_are_not(url, local):
+    source = Source("s", "n", ("福建省",), "county", (url,))
+    assert source.is_local is local
 
 
 def test_registry_errors_are_clear(tmp_path):
@@ -207,15 +240,6 @@ def test_crawl_cli_prints_a_summary(site, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "crawl: 2 sources" in out and "new documents" in out
     assert json.dumps(out)
-
-
-def test_per_host_delay_between_requests(site):
-    slept = []
-    fetcher = Fetcher(Settings(delay_seconds=0.5), {"127.0.0.1"}, allow_private=True, sleep=slept.append,
-                      clock=lambda: 100.0)  # a clock that stands still: every request waits the full delay
-    for path in ("/faults/index.html", "/faults/gbk.html", "/faults/a2022.html"):
-        fetcher.fetch(site.base + path)
-    assert slept == [0.5, 0.5, 0.5]  # robots.txt first, then the three pages, each after the delay
 
 
 def test_link_text_cut_short_is_decided_by_the_page_title(tmp_path):

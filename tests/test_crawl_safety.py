@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.batch.ingest import WarehouseSink
 from pipeline.crawl.crawler import crawl
-from pipeline.crawl.fetch import Fetcher
+from pipeline.crawl.fetch import Response, Scope, fetch_now
 from pipeline.crawl.registry import Settings, load_registry
 from pipeline.load import warehouse
 from pipeline.synth.generate import SAMPLE_BODIES, make_report, render_pdf
@@ -79,19 +79,22 @@ def server():
     httpd.server_close()
 
 
-def _fetcher(**settings: float) -> Fetcher:
-    return Fetcher(Settings(delay_seconds=0, retries=0, **settings), {"127.0.0.1"}, allow_private=True)
+LOCAL = Scope(frozenset({"127.0.0.1"}), allow_private=True)
+
+
+def _fetch(url: str, scope: Scope = LOCAL, **settings: float) -> Response:
+    return fetch_now(Settings(delay_seconds=0, retries=0, **settings), url, scope)
 
 
 def test_a_server_that_drips_a_byte_at_a_time_is_cut_off(server):
     start = time.monotonic()
-    answer = _fetcher(timeout_seconds=5, max_seconds=1.5).fetch(f"{server}/drip")
+    answer = _fetch(f"{server}/drip", timeout_seconds=5, max_seconds=1.5)
     assert time.monotonic() - start < 5
     assert not answer.ok and answer.error and answer.error.startswith("too slow")
 
 
 def test_a_gzip_bomb_stops_at_the_size_cap(server):
-    answer = _fetcher(max_bytes=1 << 20).fetch(f"{server}/bomb")
+    answer = _fetch(f"{server}/bomb", max_bytes=1 << 20)
     assert not answer.ok and answer.error and answer.error.startswith("too large")
 
 
@@ -102,13 +105,12 @@ def test_a_gzip_bomb_stops_at_the_size_cap(server):
     ("http~example.org/x", "off the source's own hosts"),
 ])
 def test_redirects_never_leave_the_source(server, target, reason):
-    answer = _fetcher().fetch(f"{server}/go/{target}")
+    answer = _fetch(f"{server}/go/{target}")
     assert not answer.ok and reason in (answer.error or "")
 
 
 def test_a_private_address_is_refused_unless_the_source_is_local(server):
-    fetcher = Fetcher(Settings(delay_seconds=0, retries=0), {"127.0.0.1"}, allow_private=False)
-    answer = fetcher.fetch(f"{server}/index.html")
+    answer = _fetch(f"{server}/index.html", Scope(frozenset({"127.0.0.1"}), allow_private=False))
     assert not answer.ok and "private address" in (answer.error or "")
 
 

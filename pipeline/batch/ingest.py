@@ -20,6 +20,7 @@ from pipeline.batch.cache import ParseCache
 from pipeline.batch.report import process_report, report_id_of
 from pipeline.batch.workers import Crash, Limits, run_tasks
 from pipeline.crawl.archive import store_raw as archive_bytes
+from pipeline.crawl.state import State
 from pipeline.extract import ExtractionError, extract
 from pipeline.extract.sniff import detect_format
 from pipeline.load import derive, warehouse
@@ -151,24 +152,33 @@ class WarehouseSink:
     def sources(self, rows: list[dict]) -> None:
         warehouse.upsert_sources(self.con, rows)
 
-    def state(self, url: str) -> tuple[str | None, str | None, str | None] | None:
-        return warehouse.one(self.con, "SELECT etag, last_modified, sha256 FROM fetch_state WHERE url = ?", [url])
+    def states(self) -> dict[str, State]:
+        rows = self.con.execute("SELECT url, etag, last_modified, sha256, entry, checked_at FROM fetch_state").fetchall()
+        return {url: State(*rest) for url, *rest in rows}
+
+    def known_listing(self, source_id: str) -> str | None:
+        row = warehouse.one(self.con, "SELECT discovered_listing FROM sources WHERE source_id = ?", [source_id])
+        return row[0] if row else None
 
     def archived(self, sha256: str) -> bytes | None:
         path = warehouse.one(self.con, "SELECT raw_path FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha256])
         return Path(path[0]).read_bytes() if path and Path(path[0]).exists() else None
 
     def keep(self, url: str, body: bytes, *, year_hint: int, kind: str, etag: str | None,
-             last_modified: str | None, **meta: object) -> bool:
+             last_modified: str | None, entry: str | None = None, **meta: object) -> bool:
         count = "SELECT count(*) FROM raw_documents WHERE url = ? AND sha256 IS NOT NULL"
         before = warehouse.one(self.con, count, [url])[0]
         row = record_document(self.con, self.root, body, url, year_hint=year_hint, kind=kind, **meta)
         after = warehouse.one(self.con, count, [url])[0]
         self.con.execute(
-            """INSERT INTO fetch_state VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
-               last_modified = excluded.last_modified, sha256 = excluded.sha256, checked_at = excluded.checked_at""",
-            [url, etag, last_modified, row["sha256"], now()])
+            """INSERT INTO fetch_state VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
+               last_modified = excluded.last_modified, sha256 = excluded.sha256, checked_at = excluded.checked_at,
+               entry = excluded.entry""",
+            [url, etag, last_modified, row["sha256"], now(), entry])
         return after > before
+
+    def touch(self, url: str, entry: str | None) -> None:
+        self.con.execute("UPDATE fetch_state SET checked_at = ?, entry = ? WHERE url = ?", [now(), entry, url])
 
     def failed(self, url: str, reason: str, **meta: object) -> None:
         record_failure(self.con, url, reason, **meta)

@@ -146,3 +146,56 @@ def article(root: lxml.html.HtmlElement, url: str) -> Article:
     has_tables = bool(root.xpath("//table")) and ("本年新收" in flat or "第二十条" in flat)
     attachments = tuple(link for link in links(root, url) if link.is_attachment)
     return Article(title, published, attachments, has_tables)
+
+
+# --- the report column of a portal -------------------------------------------------------------
+COLUMN_HOPS = 3  # clicks from the portal's home page
+# what a report column is called (政府信息公开年报, 政府信息公开工作年度报告, 信息公开年报, 年度报告 ...)
+_COLUMN = re.compile(r"(信息公开|政务公开)?(工作)?(年报|年度报告)")
+# on the way there: the disclosure sections of a portal
+_TOWARDS = re.compile(r"政府信息公开|信息公开|政务公开|公开目录|法定主动公开|主动公开")
+# look-alikes: plans, statistics, yearbooks, budgets are not the report column
+_NOT_COLUMN = re.compile(r"要点|统计公报|统计年报|统计年鉴|年鉴|公报|计划|规划|预算|决算|总结|指南|制度|意见箱|依申请公开$")
+
+
+def column_score(text: str) -> int:
+    """How much a link's text looks like the way to the annual-report column: 2 names it, 1 leads
+    towards it (the disclosure sections), 0 is neither; look-alike columns are 0."""
+    flat = compact(text)
+    if not flat or len(flat) > 30 or _NOT_COLUMN.search(flat) or annual_report_year(flat) is not None:
+        return 0  # a long text is an article, and a dated report title is a report, not a column
+    if _COLUMN.search(flat):
+        return 2
+    return 1 if _TOWARDS.search(flat) else 0
+
+
+def report_links(root: lxml.html.HtmlElement, base_url: str) -> list[Link]:
+    """The links to annual reports a page lists."""
+    return [link for link in links(root, base_url) if link.report_year is not None]
+
+
+async def find_report_column(portal: str, read, max_pages: int) -> tuple[str | None, int]:
+    """The annual-report column of a portal, within COLUMN_HOPS clicks on its own host: the first page
+    reached by a link that names a report column and that lists reports. `read(url)` -> (final url,
+    parsed page or None). Returns (the column's URL or None, pages read)."""
+    host = urlparse(portal).netloc
+    frontier: list[tuple[int, int, int, str]] = [(0, 0, 0, portal)]  # (-score, depth, order, url)
+    seen, pages, order = {portal}, 0, 0
+    while frontier and pages < max_pages:
+        frontier.sort()
+        neg_score, depth, _, url = frontier.pop(0)
+        final, root = await read(url)
+        pages += 1
+        if root is None:
+            continue
+        if -neg_score == 2 and report_links(root, final):
+            return final, pages
+        if depth >= COLUMN_HOPS:
+            continue
+        for link in links(root, final):
+            score = column_score(link.text)
+            if score and urlparse(link.url).netloc == host and link.url not in seen and not link.is_attachment:
+                seen.add(link.url)
+                order += 1
+                frontier.append((-score, depth + 1, order, link.url))
+    return None, pages

@@ -1,10 +1,14 @@
 """The source registry: which bodies publish where.
 
 ```yaml
-settings:            # optional; politeness defaults shown
-  delay_seconds: 1.0 # per host, between two requests
-  timeout_seconds: 20
-  retries: 3         # on 5xx and connection errors only
+settings:              # optional; defaults shown
+  delay_seconds: 1.0   # per host, between the starts of two requests (one in flight per host)
+  max_in_flight: 32    # requests in flight across all hosts
+  connect_timeout_seconds: 10
+  timeout_seconds: 20  # between two reads
+  retries: 3           # on 5xx, 429 and connection errors only; Retry-After honoured
+  host_failures: 3     # failed requests in a row that set a host aside for the night
+  recheck_days: 7      # a report whose listing entry is unchanged is asked again after this long
   max_bytes: 52428800
 sources:
   - id: fujian-pingtan
@@ -13,6 +17,9 @@ sources:
     level: county                      # province | city | county | township | department
     parent: fujian                     # optional: another source's id
     listing_urls: [https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/]
+  - id: some-county
+    ...
+    portal_url: https://www.example.gov.cn/  # instead of listing_urls: the report column is found from here
 ```
 """
 
@@ -25,6 +32,8 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
+from pipeline.crawl.hosts import is_loopback
+
 LEVELS = ("province", "city", "county", "township", "department")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -36,10 +45,16 @@ class RegistryError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     delay_seconds: float = 1.0
-    timeout_seconds: float = 20.0  # for the connection and between two reads
+    max_in_flight: int = 32
+    connect_timeout_seconds: float = 10.0
+    timeout_seconds: float = 20.0  # between two reads
     max_seconds: float = 120.0  # for a whole response: a server that drips a byte at a time stops here
     retries: int = 3
     backoff_seconds: float = 1.0
+    max_retry_after_seconds: float = 300.0  # a host asking for longer is given up for the night
+    host_failures: int = 3
+    recheck_days: float = 7.0
+    discovery_pages: int = 40  # pages read on a portal to find its report column
     max_bytes: int = 50 * 1024 * 1024
     max_redirects: int = 5
     max_listing_pages: int = 50
@@ -52,8 +67,13 @@ class Source:
     name: str
     region: tuple[str, ...]
     level: str
-    listing_urls: tuple[str, ...]
+    listing_urls: tuple[str, ...]  # empty when the source gives only its portal
     parent: str | None = None
+    portal_url: str | None = None
+
+    @property
+    def start_urls(self) -> tuple[str, ...]:
+        return self.listing_urls or ((self.portal_url,) if self.portal_url else ())
 
     @property
     def province(self) -> str | None:
@@ -62,8 +82,7 @@ class Source:
     @property
     def is_local(self) -> bool:
         """Its own listing is on this machine (a file:// mirror or a test server): private hosts allowed."""
-        return all(urlparse(u).scheme == "file" or urlparse(u).hostname in ("127.0.0.1", "localhost", "::1")
-                   for u in self.listing_urls)
+        return all(urlparse(u).scheme == "file" or is_loopback(urlparse(u).hostname) for u in self.start_urls)
 
 
 @dataclass(frozen=True)
@@ -118,7 +137,9 @@ def _source(path: Path, index: int, raw: object, base: Path) -> Source:
     if not isinstance(raw, dict):
         raise RegistryError(f"{where}: each source must be a mapping")
     where = f"{path}: source {raw.get('id', f'#{index}')!s}"
-    missing = [k for k in ("id", "name", "region", "level", "listing_urls") if not raw.get(k)]
+    missing = [k for k in ("id", "name", "region", "level") if not raw.get(k)]
+    if not raw.get("listing_urls") and not raw.get("portal_url"):
+        missing.append("listing_urls (or portal_url)")
     if missing:
         raise RegistryError(f"{where}: missing {', '.join(missing)}")
     if not isinstance(raw["id"], str) or not _ID.match(raw["id"]):
@@ -130,11 +151,11 @@ def _source(path: Path, index: int, raw: object, base: Path) -> Source:
         raise RegistryError(f"{where}: region must be a list of names, province first, e.g. [福建省, 平潭综合实验区]")
     if raw["level"] not in LEVELS:
         raise RegistryError(f"{where}: level must be one of {', '.join(LEVELS)}, not {raw['level']!r}")
-    urls = raw["listing_urls"]
+    urls = raw.get("listing_urls") or []
     if isinstance(urls, str):
         urls = [urls]
     resolved = []
-    for url in urls:
+    for url in [*urls, *([raw["portal_url"]] if raw.get("portal_url") else [])]:
         scheme = urlparse(str(url)).scheme
         if scheme not in ("http", "https", "file"):
             raise RegistryError(f"{where}: listing URL {url!r} must be http(s):// or file://")
@@ -143,4 +164,5 @@ def _source(path: Path, index: int, raw: object, base: Path) -> Source:
             local = Path(unquote(parsed.netloc + parsed.path if parsed.netloc not in ("", "localhost") else parsed.path))
             url = (local if local.is_absolute() else (base / local).resolve()).as_uri()
         resolved.append(str(url))
-    return Source(raw["id"], str(raw["name"]), tuple(region), raw["level"], tuple(resolved), raw.get("parent"))
+    listings, portal = (resolved[:-1], resolved[-1]) if raw.get("portal_url") else (resolved, None)
+    return Source(raw["id"], str(raw["name"]), tuple(region), raw["level"], tuple(listings), raw.get("parent"), portal)

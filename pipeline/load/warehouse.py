@@ -47,7 +47,8 @@ DIMENSION_COLUMNS = {
                  "canonical_name": "VARCHAR"},
     # the registry's bodies, as crawled: the denominator of coverage
     "sources": {"source_id": "VARCHAR PRIMARY KEY", "name": "VARCHAR", "region": "VARCHAR", "level": "VARCHAR",
-                "parent": "VARCHAR", "listing_urls": "VARCHAR"},
+                "parent": "VARCHAR", "listing_urls": "VARCHAR",
+                "discovered_listing": "VARCHAR"},  # the report column found on a source's portal
     "report_issues": {"report_id": "VARCHAR", "rule": "VARCHAR", "detail": "VARCHAR", "severity": "VARCHAR",
                       "year": "INTEGER"},
     "raw_documents": {"sha256": "VARCHAR", "url": "VARCHAR", "source_id": "VARCHAR", "fetched_at": "TIMESTAMP",
@@ -55,9 +56,10 @@ DIMENSION_COLUMNS = {
                       "link_title": "VARCHAR", "published_at": "DATE", "format": "VARCHAR", "report_year": "INTEGER",
                       "raw_path": "VARCHAR", "error": "VARCHAR", "kind": "VARCHAR", "source_name": "VARCHAR",
                       "source_region": "VARCHAR", "source_level": "VARCHAR"},
-    # the crawler's memory of each URL: validators for conditional GET and the last body's hash
+    # the crawler's memory of each URL: validators for conditional GET, the last body's hash, and the
+    # listing entry it was found under (an unchanged entry is re-checked only every recheck_days)
     "fetch_state": {"url": "VARCHAR PRIMARY KEY", "etag": "VARCHAR", "last_modified": "VARCHAR",
-                    "sha256": "VARCHAR", "checked_at": "TIMESTAMP"},
+                    "sha256": "VARCHAR", "checked_at": "TIMESTAMP", "entry": "VARCHAR"},
     "yoy_metrics": {"agency_id": "VARCHAR", "year": "INTEGER", "metric": "VARCHAR", "value": "DOUBLE",
                     "prior_value": "DOUBLE", "change": "DOUBLE", "pct_change": "DOUBLE"},
     "metric_definitions": {"metric": "VARCHAR", "label_zh": "VARCHAR", "label_en": "VARCHAR", "unit": "VARCHAR",
@@ -277,7 +279,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
         if table in ("agencies", "sources"):
             key = "agency_id" if table == "agencies" else "source_id"
             updates = ", ".join(f"{c} = coalesce(excluded.{c}, {table}.{c})" for c in columns if c != key)
-            con.execute(f"INSERT INTO {table} SELECT * FROM incoming ON CONFLICT ({key}) DO UPDATE SET {updates}")
+            typed = ", ".join(f"CAST({c} AS {DIMENSION_COLUMNS[table][c].split()[0]}) AS {c}" for c in columns)
+            con.execute(f"INSERT INTO {table} SELECT {typed} FROM incoming ON CONFLICT ({key}) DO UPDATE SET {updates}")
         else:
             con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM incoming")
     finally:
