@@ -134,43 +134,45 @@ class Crawl:
         scope = Scope(frozenset(hosts), source.is_local)
         context = {"source_id": source.id, "source_name": source.name, "source_region": "/".join(source.region),
                    "source_level": source.level}
-        listings = list(source.listing_urls)
-        if not listings:
-            found = await self._discover(source, sink, scope, context)
-            if found is None:
-                return
-            listings = [found]
+        if source.listing_urls:
+            await self._listings(sink, list(source.listing_urls), scope, context)
+            return
+        known = await self._sink(sink.known_listing, source.id)
+        if known and await self._listings(sink, [known], scope, context):
+            return  # the column found on an earlier night still lists reports
+        found = await self._discover(source, sink, scope, context)
+        if found is not None and found != known:
+            await self._listings(sink, [found], scope, context)
+
+    async def _listings(self, sink: Sink, listings: list[str], scope: Scope, context: dict) -> int:
+        """Every report on these listings (and their further pages); returns how many report links they had."""
         seen_reports: set[str] = set()
+        links_found = 0
         for listing in listings:
             async for page_url, root in self._listing_pages(sink, listing, scope, context):
                 tasks = []
                 for link in discover.links(root, page_url):
                     year, entry = link.report_year, _entry(link)
+                    links_found += year is not None
                     if year is None and link.maybe_report:
                         if link.url not in seen_reports and self._fresh(self._state(sink, link.url), entry):
                             seen_reports.add(link.url)  # a report whose title was read before: not due
                             self.summary.reports_found += 1
                             self.summary.not_due += 1
+                            links_found += 1
                             continue
                         link, year = await self._full_title(link, scope)
+                        links_found += year is not None
                     if year is None or link.url in seen_reports or (self.years and year not in self.years):
                         continue
                     seen_reports.add(link.url)
                     self.summary.reports_found += 1
                     tasks.append(self._report_link(sink, link, year, page_url, scope, context, entry))
                 await asyncio.gather(*tasks)
+        return links_found
 
     async def _discover(self, source: Source, sink: Sink, scope: Scope, context: dict) -> str | None:
-        """The report column of a source that gives only its portal: the one found before while it still
-        lists reports, else found again from the portal."""
-        known = await self._sink(sink.known_listing, source.id)
-        candidates = [known] if known else []
-        for url in candidates:
-            answer = await self.fetcher.fetch(url, scope)
-            root = discover.parse_html(answer.body, answer.content_type) if answer.ok else None
-            if root is not None and discover.report_links(root, answer.url):
-                return url
-
+        """The report column of a source that gives only its portal, found from the portal and recorded."""
         async def read(url: str):
             answer = await self.fetcher.fetch(url, scope)
             return (answer.url, discover.parse_html(answer.body, answer.content_type)) if answer.ok else (url, None)
