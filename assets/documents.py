@@ -1,80 +1,101 @@
-"""Raw documents in, parsed report years out (staged as Parquet for the loading assets)."""
+"""Raw documents in, parsed report years out (staged as Parquet for the loading assets).
+
+Both are graphs: one step plans the run's shards into groups (`Gongkai.steps`), one step per group
+crawls (or parses) its shards, and one step gathers. Crawls of different groups share no host
+(a host's sources are in one shard), so they may run on different workers at once."""
 
 
+import os
+import socket
 from collections import Counter
 
 import dagster as dg
-import pandas as pd
 
-from assets.partitions import SINGLE_RUN, YEARS, run_years
+from assets.partitions import PARTITIONS, SINGLE_RUN, run_shards, run_years, shard_groups
 from assets.resources import Gongkai
-from pipeline.batch.cache import ParseCache
-from pipeline.batch.ingest import gather, parse_year
+from pipeline.batch.shards import crawl_shards, merge_documents, parse_shards
 from pipeline.crawl.crawler import CrawlSummary
-from pipeline.load import checks, staging, warehouse
-from pipeline.parse.templates import FACT_TABLES
+from pipeline.load import warehouse
 from pipeline.synth.generate import write_sample
 
 
-@dg.asset(partitions_def=YEARS, backfill_policy=SINGLE_RUN, pool="warehouse", group_name="ingest")
-def raw_documents(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.MaterializeResult:
-    """Every source document of the run's years, archived by content hash in DATA_DIR/raw and listed in
-    raw_documents: registries (YAML) are crawled, files and folders registered."""
+@dg.op(out=dg.DynamicOut(dict), ins={"after": dg.In(dg.Nothing)},
+       description="The run's shards in groups, one crawl or parse step each.")
+def plan_shards(context: dg.OpExecutionContext, gongkai: Gongkai):
+    sources = gongkai.sources or [str(write_sample(gongkai.root / "sample"))]  # written once, before the steps
+    for group in shard_groups(run_shards(context), gongkai.steps):
+        yield dg.DynamicOutput({"shards": group, "sources": sources}, mapping_key="s" + "_".join(group))
+
+
+def _summary(c: CrawlSummary) -> dict:
+    return {"listing_pages": c.listing_pages, "reports_found": c.reports_found, "new_documents": c.documents_new,
+            "unchanged": c.unchanged, "not_due": c.not_due, "requests": c.requests, "failures": len(c.failures),
+            "hosts_set_aside": c.hosts_set_aside, "discovered": c.discovered}
+
+
+@dg.op(description="Crawl a group of shards' sources (every host at once, each politely) and register their "
+                   "files, into the shards' stores and the raw archive.")
+def crawl(context: dg.OpExecutionContext, gongkai: Gongkai, work: dict) -> dict:
+    years = set(run_years(context))
+    found = crawl_shards(gongkai.root, work["sources"], work["shards"], years,
+                         progress=lambda m: gongkai.say(context, m))
+    return {"shards": work["shards"], "files": found["files"], "worker": _worker(),
+            "crawls": {k: _summary(v) for k, v in found.items() if isinstance(v, CrawlSummary)}}
+
+
+def _worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"  # which process ran a step (Celery workers differ)
+
+
+@dg.op(pool="warehouse", description="The shards' documents merged into the warehouse's raw_documents and sources.")
+def merge_crawls(context: dg.OpExecutionContext, gongkai: Gongkai, crawled: list[dict]) -> None:
     root, years = gongkai.root, run_years(context)
-    sources = gongkai.sources or [str(write_sample(root / "sample"))]
     with warehouse.build_session(root) as con:
-        gathered = gather(con, root, sources, set(years), progress=lambda m: gongkai.say(context, m))
+        added = merge_documents(con, root)
         per_year = dict(con.execute(
             f"""SELECT report_year, count(DISTINCT sha256) FROM raw_documents WHERE kind = 'report'
                 AND report_year IN ({','.join(map(str, years))}) GROUP BY 1 ORDER BY 1""").fetchall())
         failures = con.execute("SELECT url, error FROM raw_documents WHERE sha256 IS NULL ORDER BY fetched_at DESC "
                                "LIMIT 50").fetchdf()
-    crawls = {k: v for k, v in gathered.items() if isinstance(v, CrawlSummary)}
-    gongkai.say(context, f"documents per year: {per_year}")
-    return dg.MaterializeResult(metadata={
+    gongkai.say(context, f"documents per year: {per_year} ({added} rows added to raw_documents)")
+    context.add_output_metadata({
         "documents_per_year": dg.MetadataValue.json({str(k): v for k, v in per_year.items()}),
-        "files_registered": gathered["files"],
-        "crawl": dg.MetadataValue.json({k: {"listing_pages": c.listing_pages, "reports_found": c.reports_found,
-                                            "new_documents": c.documents_new, "unchanged": c.unchanged,
-                                            "requests": c.requests, "failures": len(c.failures)}
-                                        for k, c in crawls.items()}),
+        "rows_added": added,
+        "files_registered": sum(c["files"] for c in crawled),
+        "crawl_steps": dg.MetadataValue.json(crawled),
         "recent_failures": dg.MetadataValue.md(failures.to_markdown(index=False) if len(failures) else "(none)"),
     })
 
 
-@dg.asset(partitions_def=YEARS, backfill_policy=SINGLE_RUN, deps=[raw_documents], group_name="ingest",
-          check_specs=[dg.AssetCheckSpec("year_has_facts", asset="parsed_reports", blocking=True)])
-def parsed_reports(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.MaterializeResult:
-    """Each report year's documents parsed into the warehouse tables, staged as Parquet."""
-    root = gongkai.root
-    years = run_years(context)
-    con = warehouse.connect(root / warehouse.BUILD_FILE)  # read the document list only
-    try:
-        cache = ParseCache(root)
-        staged = {year: parse_year(con, year, progress=lambda m: gongkai.say(context, m), cache=cache) for year in years}
-    finally:
-        con.close()
-    for year, frames in staged.items():
-        staging.write_stage(root, year, frames)
-    reports = [f["reports"] for f in staged.values()]
-    statuses = Counter(s for r in reports for s in r["status"])
-    facts = {t: sum(len(f[t]) for f in staged.values()) for t in FACT_TABLES}
-    all_reports = pd.concat(reports, ignore_index=True) if reports else pd.DataFrame(columns=["year"])
-    all_facts = {t: pd.concat([f[t] for f in staged.values()], ignore_index=True) for t in FACT_TABLES}
-    outcome = checks.years_have_facts(all_reports, all_facts, years)
-    preview = all_reports[["agency_name", "year", "template", "status", "n_facts"]].head(20)
-    return dg.MaterializeResult(
-        metadata={"reports_by_status": dg.MetadataValue.json(dict(statuses)),
-                  "facts_per_table": dg.MetadataValue.json(facts),
-                  "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(none)")},
-        check_results=[check_result(outcome, "parsed_reports")],
-    )
+@dg.graph_asset(partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, group_name="ingest", kinds={"duckdb"})
+def raw_documents():
+    """Every source document of the run's years and shards, archived by content hash in DATA_DIR/raw and
+    listed in raw_documents: registries (YAML) are crawled, files and folders registered."""
+    return merge_crawls(plan_shards().map(crawl).collect())
 
 
-def check_result(outcome: checks.CheckOutcome, asset: str, blocking_severity: bool = True) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        check_name=outcome.name, asset_key=asset, passed=outcome.passed,
-        severity=dg.AssetCheckSeverity.ERROR if blocking_severity else dg.AssetCheckSeverity.WARN,
-        description=outcome.description,
-        metadata={"failing": dg.MetadataValue.json(outcome.failing[:200]), "failing_count": len(outcome.failing)},
-    )
+@dg.op(description="Parse a group of shards' documents of the run's years; stage each (year, shard) as Parquet.")
+def parse(context: dg.OpExecutionContext, gongkai: Gongkai, work: dict) -> dict:
+    counts = parse_shards(gongkai.root, work["shards"], run_years(context), progress=lambda m: gongkai.say(context, m))
+    return {"shards": work["shards"], "worker": _worker(),
+            "staged": {f"{year}/{shard}": c for (shard, year), c in counts.items()}}
+
+
+@dg.op(description="What the parse steps staged.")
+def staged(context: dg.OpExecutionContext, gongkai: Gongkai, parsed: list[dict]) -> None:
+    facts: Counter = Counter()
+    for group in parsed:
+        for counts in group["staged"].values():
+            facts.update({t: n for t, n in counts.items() if t not in ("reports", "report_issues", "agencies")})
+    reports = sum(c.get("reports", 0) for group in parsed for c in group["staged"].values())
+    gongkai.say(context, f"staged {reports} reports, {sum(facts.values())} facts")
+    context.add_output_metadata({
+        "reports": reports, "facts_per_table": dg.MetadataValue.json(dict(facts)),
+        "parse_steps": dg.MetadataValue.json([{"shards": g["shards"], "worker": g["worker"]} for g in parsed])})
+
+
+@dg.graph_asset(partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, group_name="ingest", kinds={"parquet"},
+                ins={"raw_documents": dg.AssetIn(dagster_type=dg.Nothing)})
+def parsed_reports(raw_documents):
+    """Each report year's documents parsed into the warehouse tables, staged as Parquet per year and shard."""
+    return staged(plan_shards(after=raw_documents).map(parse).collect())

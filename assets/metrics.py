@@ -4,13 +4,13 @@
 import dagster as dg
 import pandas as pd
 
-from assets.partitions import SINGLE_RUN, YEARS, run_years
+from assets.partitions import PARTITIONS, SINGLE_RUN, run_years
 from assets.resources import Gongkai
 from assets.tables import FACT_ASSETS, reports
 from pipeline.load import derive, warehouse
 
 
-@dg.asset(partitions_def=YEARS, backfill_policy=SINGLE_RUN, deps=[reports, *FACT_ASSETS], pool="warehouse",
+@dg.asset(partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, deps=[reports, *FACT_ASSETS], pool="warehouse",
           group_name="metrics")
 def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.MaterializeResult:
     """Each body's metrics against its own previous year; then the warehouse is published."""

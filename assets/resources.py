@@ -11,12 +11,15 @@ class Gongkai(dg.ConfigurableResource):
     data_dir: str = ""
     sources: list[str] = []
     progress: bool = False  # print each step's progress to stdout (the `gongkai run` display)
+    # crawl and parse steps per run, each a group of shards: 1 crawls every host at once in one process;
+    # on Celery, one per worker (or more) lets the workers share the night
+    steps: int = 1
 
     @property
     def root(self) -> Path:
         return data_dir(self.data_dir or None)
 
-    def say(self, context: dg.AssetExecutionContext, message: str) -> None:
+    def say(self, context, message: str) -> None:
         context.log.info(message)
         if self.progress:
-            print(f"  [{context.asset_key.to_user_string()}] {message}", flush=True)
+            print(f"  [{context.op_handle.name}] {message}", flush=True)

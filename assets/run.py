@@ -8,11 +8,11 @@ from dagster._core.instance.ref import InstanceRef
 from dagster._utils.error import SerializableErrorInfo
 
 from assets.definitions import defs
-from assets.partitions import YEARS
+from assets.partitions import RANGE_END, RANGE_START, YEARS, range_tags
 from assets.resources import Gongkai
 from pipeline.load.lock import writer_lock
 
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+__all__ = ["RANGE_END", "RANGE_START", "check_years", "failure_details", "failures", "materialize_years"]
 
 
 @contextmanager
@@ -37,7 +37,7 @@ def materialize_years(years: list[int], root: Path, sources: list[str], progress
     keys = check_years(sorted(years))
     assets = list(defs.assets or [])
     resources = {"gongkai": Gongkai(data_dir=str(root), sources=sources, progress=progress)}
-    tags = {RANGE_START: keys[0], RANGE_END: keys[-1]}
+    tags = range_tags([int(k) for k in keys])
     # the progress lines and the failures' summary are the display; Dagster's own log, errors and their
     # traces stay in the instance (and `dagster dev`)
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if progress else "INFO"}}}}

@@ -181,8 +181,7 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _crawl(args: argparse.Namespace) -> int:
     """Fetch what the registry's sites list into the raw archive (no parsing: `gongkai run` does that)."""
-    from pipeline.batch.ingest import WarehouseSink
-    from pipeline.crawl.crawler import crawl
+    from pipeline.batch.shards import crawl_all, merge_documents
     from pipeline.synth.generate import write_sample
 
     root = _root(args)
@@ -191,11 +190,16 @@ def _crawl(args: argparse.Namespace) -> int:
     args.on_stop = lambda: (f"what was fetched is kept in {root / 'raw'}; nothing new was published "
                             f"({_published(root)}); the same command again goes on from there.")
     with warehouse.build_session(root) as con:
-        summary = crawl(registry, WarehouseSink(con, root), years, progress=lambda m: print(f"  {m}", flush=True))
+        summary = crawl_all(root, [str(registry.path)], years, progress=lambda m: print(f"  {m}", flush=True))
+        merge_documents(con, root)
         warehouse.publish(con, root)
     print(f"crawl: {len(registry.sources)} sources, {summary.listing_pages} listing pages, {summary.reports_found} "
           f"report links, {summary.documents_new} new documents, {summary.unchanged} unchanged, "
-          f"{len(summary.failures)} failures, {summary.requests} requests")
+          f"{summary.not_due} not due for a re-check, {len(summary.failures)} failures, {summary.requests} requests")
+    for source_id, listing in summary.discovered.items():
+        print(f"  found {source_id}'s report column: {listing}")
+    for host, why in summary.hosts_set_aside.items():
+        print(f"  ! host {host} {why}")
     for url, reason in summary.failures:
         print(f"  ! {url}: {reason}")
     return 0

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from assets.definitions import defs
-from assets.partitions import YEARS
+from assets.partitions import PARTITIONS, RANGE_END, RANGE_START, YEARS
 from assets.run import failures, materialize_years
 from assets.schedules import nightly
 from pipeline.parse.reportyears import years_due
@@ -92,8 +92,8 @@ def test_blocking_check_stops_yoy_metrics_and_publishing(tmp_path):
     (dt.datetime(2026, 7, 15, 2, 30, tzinfo=SHANGHAI), ["2025"]),
 ])
 def test_schedule_asks_for_the_years_still_changing(when, expected):
-    requests = nightly(dg.build_schedule_context(scheduled_execution_time=when))
-    assert [r.partition_key for r in requests] == expected
+    (request,) = nightly(dg.build_schedule_context(scheduled_execution_time=when))
+    assert request.tags[RANGE_START] == f"00|{min(expected)}" and request.tags[RANGE_END] == f"15|{max(expected)}"
     assert years_due(when) == [int(k) for k in expected]
 
 
@@ -104,7 +104,7 @@ def test_definitions_declare_the_graph():
     assert YEARS.get_partition_keys()[0] == "2019"
     assert YEARS.get_partition_keys()[-1] == str(dt.datetime.now(SHANGHAI).year - 1)
     job = defs.resolve_job_def("ingest_years")
-    assert job.partitions_def == YEARS
+    assert job.partitions_def == PARTITIONS and PARTITIONS.get_partitions_def_for_dimension("year") == YEARS
 
 
 def test_dagster_yaml_keeps_storage_under_data_and_serialises_the_warehouse():
@@ -113,8 +113,14 @@ def test_dagster_yaml_keeps_storage_under_data_and_serialises_the_warehouse():
     config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
     assert config["storage"]["sqlite"]["base_dir"].startswith("data/")
     assert config["concurrency"]["pools"]["default_limit"] == 1
-    writers = {a.key.to_user_string(): a.op.pool for a in defs.assets if a.key.to_user_string() != "parsed_reports"}
-    assert set(writers.values()) == {"warehouse"}, writers  # every asset that writes the warehouse
+    # every step that writes the warehouse is in the pool; crawls and parses of shards are not (they run at once)
+    pools = {}
+    for a in defs.assets:
+        for node in getattr(a.node_def, "node_defs", [a.node_def]):
+            pools[node.name] = node.pool
+    writers = {name: pool for name, pool in pools.items() if name not in ("plan_shards", "crawl", "parse", "staged")}
+    assert set(writers.values()) == {"warehouse"}, writers
+    assert {pools[n] for n in ("crawl", "parse")} == {None}
 
 
 def test_definitions_validate_from_the_root(tmp_path):

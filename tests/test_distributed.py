@@ -20,7 +20,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.run import RANGE_END, RANGE_START, failures, materialize_years
+from assets.partitions import range_tags
+from assets.run import failures, materialize_years
 from pipeline.synth.generate import write_sample
 
 pytest.importorskip("dagster_celery", reason="the distributed extra is not installed: pip install -e '.[distributed]'")
@@ -135,7 +136,8 @@ def _workers(broker: str, n: int, log_dir: Path) -> list[subprocess.Popen]:
         log = (log_dir / f"worker{i}.log").open("w")
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "dagster_celery.app", "-b", broker, "--result-backend", broker,
-             "worker", "-Q", "dagster", "-P", "solo", "-n", f"w{i}@127.0.0.1", "--without-gossip",
+             "worker", "-Q", "dagster", "-P", "solo", "-n", f"w{i}@127.0.0.1", "--prefetch-multiplier", "1",
+             "-O", "fair", "--without-gossip",
              "--without-mingle", "--without-heartbeat", "-l", "INFO"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
     return procs
@@ -177,13 +179,19 @@ def test_celery_backfill_with_postgres_equals_the_in_process_run(tmp_path, redis
         with dg.DagsterInstance.from_config(str(home)) as instance:
             run_config = {
                 "execution": {"config": {"broker": redis_url, "backend": redis_url}},
-                "resources": {"gongkai": {"config": {"data_dir": str(remote), "sources": [registry], "progress": False}}},
+                "resources": {"gongkai": {"config": {"data_dir": str(remote), "sources": [registry], "progress": False,
+                                                     "steps": 4}}},
             }
-            tags = {RANGE_START: str(YEARS[0]), RANGE_END: str(YEARS[-1])}
+            tags = range_tags(YEARS)
             with dg.execute_job(dg.reconstructable(distributed.job), instance=instance, run_config=run_config,
                                 tags=tags, raise_on_error=False) as run:
                 assert run.success, [e.message for e in run.all_events if e.is_failure][:5]
                 steps = {e.step_key for e in run.all_events if e.event_type_value == "STEP_SUCCESS"}
+                metadata = {}
+                for e in run.all_events:
+                    if e.event_type_value == "ASSET_MATERIALIZATION":
+                        m = e.event_specific_data.materialization
+                        metadata.setdefault(m.asset_key.to_user_string(), m.metadata)
             stored = instance.get_run_by_id(run.run_id)
             assert stored is not None and stored.is_success  # the run's record is in PostgreSQL
     finally:
@@ -194,8 +202,14 @@ def test_celery_backfill_with_postgres_equals_the_in_process_run(tmp_path, redis
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    assert {"raw_documents", "parsed_reports", "reports", "yoy_metrics"} <= steps
+    assert {"reports", "yoy_metrics"} <= steps
+    crawls = [s for s in steps if s.startswith("raw_documents.crawl[")]
+    parses = [s for s in steps if s.startswith("parsed_reports.parse[")]
+    assert len(crawls) == len(parses) == 4, steps  # the 16 shards in 4 groups: one crawl and one parse step each
     assert len(_worker_hosts(logs)) == 2, "both workers should have taken steps"
+    crawled_by = {g["worker"] for g in metadata["raw_documents"]["crawl_steps"].value}
+    parsed_by = {g["worker"] for g in metadata["parsed_reports"]["parse_steps"].value}
+    assert len(crawled_by) == 2 and len(parsed_by) == 2, (crawled_by, parsed_by)  # shards spread over both
     for year in YEARS:
         assert any((remote / "staging" / str(year)).iterdir()), f"no Parquet staging for {year}"
     mine, theirs = _tables(local / "warehouse" / "warehouse.duckdb"), _tables(remote / "warehouse" / "warehouse.duckdb")

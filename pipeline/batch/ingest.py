@@ -25,8 +25,10 @@ from pipeline.extract import ExtractionError, extract
 from pipeline.extract.sniff import detect_format
 from pipeline.load import derive, warehouse
 from pipeline.load.facts import ReportResult
-from pipeline.parse.describe import Region, describe, registered_region, warm_parsers
+from pipeline.parse.describe import Region, registered_region, report_year, warm_parsers
 from pipeline.parse.rules import Violation
+from pipeline.text.norm import normalise
+from pipeline.text.titles import find_title
 
 DEFAULT_DATA_DIR = "data"
 # Files in a folder that describe it rather than report anything.
@@ -88,29 +90,37 @@ def report_year_of(data: bytes) -> tuple[int | None, str | None]:
         doc = extract(data, detect_format(data))
     except ExtractionError as exc:
         return None, f"{exc.rule}: {exc}"
-    meta = describe(doc.text, doc.title)
-    return meta.year, None if meta.year else "no report year in the title or the text"
+    text = normalise(doc.text)
+    year = report_year(find_title(text, doc.title), text)  # as `describe` reads it, without the region
+    return year, None if year else "no report year in the title or the text"
 
 
-def record_document(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, url: str, *,
-                    year_hint: int | None = None, kind: str = "report", **extra: object) -> dict:
-    """Archive the bytes and add one raw_documents row per new (sha256, url); return the row.
+def document_row(root: Path, data: bytes, url: str, known: tuple[int | None, str | None] | None, *,
+                 year_hint: int | None = None, kind: str = "report", **extra: object) -> dict:
+    """Archive the bytes; their raw_documents row. `known`: (year, error) of these bytes seen before.
 
     `extra` fills the other raw_documents columns (source_id, http_status, referer, link_title, ...).
     The report year is the document's own when it prints one, else `year_hint` (its link's title).
     """
     raw = store_raw(root, data)
-    sha = report_id_of(data)
-    known = warehouse.one(con, "SELECT report_year, error FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha])
     year, error = known if known else (report_year_of(data) if kind == "report" else (year_hint, None))
     if year is None and year_hint is not None:
         year, error = year_hint, None
     row = {column: extra.get(column) for column in warehouse.table_columns()["raw_documents"]}
-    row |= {"sha256": sha, "url": url, "fetched_at": extra.get("fetched_at") or now(), "bytes": len(data),
-            "format": detect_format(data), "report_year": year, "raw_path": str(raw), "error": error, "kind": kind}
+    return row | {"sha256": report_id_of(data), "url": url, "fetched_at": extra.get("fetched_at") or now(),
+                  "bytes": len(data), "format": detect_format(data), "report_year": year, "raw_path": str(raw),
+                  "error": error, "kind": kind}
+
+
+def record_document(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, url: str, *,
+                    year_hint: int | None = None, kind: str = "report", **extra: object) -> dict:
+    """Archive the bytes and add one raw_documents row per new (sha256, url); return the row."""
+    sha = report_id_of(data)
+    known = warehouse.one(con, "SELECT report_year, error FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha])
+    row = document_row(root, data, url, known, year_hint=year_hint, kind=kind, **extra)
     seen = warehouse.one(con, "SELECT 1 FROM raw_documents WHERE sha256 = ? AND url = ?", [sha, url])
     if not seen:
-        _insert_document(con, row)
+        _insert_documents(con, [row])
         warehouse.changed(con)
     return row
 
@@ -119,13 +129,13 @@ def record_failure(con: duckdb.DuckDBPyConnection, url: str, error: str, **extra
     """A document that could not be fetched: its URL and the reason, so nothing vanishes silently."""
     row = {column: extra.get(column) for column in warehouse.table_columns()["raw_documents"]}
     row |= {"url": url, "fetched_at": now(), "error": error, "kind": extra.get("kind") or "report"}
-    _insert_document(con, row)
+    _insert_documents(con, [row])
     warehouse.changed(con)
     return row
 
 
-def _insert_document(con: duckdb.DuckDBPyConnection, row: dict) -> None:
-    frame = pd.DataFrame([row], columns=warehouse.table_columns()["raw_documents"])
+def _insert_documents(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    frame = pd.DataFrame(rows, columns=warehouse.table_columns()["raw_documents"])
     con.register("incoming_doc", frame)
     try:
         con.execute("INSERT INTO raw_documents SELECT * FROM incoming_doc")
@@ -144,10 +154,22 @@ def register_files(con: duckdb.DuckDBPyConnection, root: Path, paths: Iterable[s
 
 
 class WarehouseSink:
-    """The crawler's findings kept in the raw archive, `raw_documents` and `fetch_state` (crawl.crawler.Sink)."""
+    """The crawler's findings kept in the raw archive, `raw_documents` and `fetch_state` (crawl.crawler.Sink).
+
+    Bytes are archived at once; rows are written in batches (`flush`, every FLUSH_ROWS and at the end
+    of a crawl): one row at a time cost more than the crawl's requests. A crawl killed between two
+    flushes loses only rows whose bytes are archived, and its next night fetches them again."""
+
+    FLUSH_ROWS = 256
 
     def __init__(self, con: duckdb.DuckDBPyConnection, root: Path) -> None:
         self.con, self.root = con, root
+        self._years = {sha: (year, error) for sha, year, error in con.execute(
+            "SELECT sha256, any_value(report_year), any_value(error) FROM raw_documents WHERE sha256 IS NOT NULL "
+            "GROUP BY sha256").fetchall()}
+        self._seen = set(con.execute("SELECT DISTINCT sha256, url FROM raw_documents WHERE sha256 IS NOT NULL").fetchall())
+        self._documents: list[dict] = []
+        self._states: dict[str, tuple] = {}
 
     def sources(self, rows: list[dict]) -> None:
         warehouse.upsert_sources(self.con, rows)
@@ -162,26 +184,62 @@ class WarehouseSink:
 
     def archived(self, sha256: str) -> bytes | None:
         path = warehouse.one(self.con, "SELECT raw_path FROM raw_documents WHERE sha256 = ? LIMIT 1", [sha256])
+        if path is None:
+            path = next(([d["raw_path"]] for d in self._documents if d["sha256"] == sha256), None)
         return Path(path[0]).read_bytes() if path and Path(path[0]).exists() else None
 
     def keep(self, url: str, body: bytes, *, year_hint: int, kind: str, etag: str | None,
              last_modified: str | None, entry: str | None = None, **meta: object) -> bool:
-        count = "SELECT count(*) FROM raw_documents WHERE url = ? AND sha256 IS NOT NULL"
-        before = warehouse.one(self.con, count, [url])[0]
-        row = record_document(self.con, self.root, body, url, year_hint=year_hint, kind=kind, **meta)
-        after = warehouse.one(self.con, count, [url])[0]
-        self.con.execute(
-            """INSERT INTO fetch_state VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
-               last_modified = excluded.last_modified, sha256 = excluded.sha256, checked_at = excluded.checked_at,
-               entry = excluded.entry""",
-            [url, etag, last_modified, row["sha256"], now(), entry])
-        return after > before
+        sha = report_id_of(body)
+        row = document_row(self.root, body, url, self._years.get(sha), year_hint=year_hint, kind=kind, **meta)
+        self._years.setdefault(sha, (row["report_year"], row["error"]))
+        new = (sha, url) not in self._seen
+        if new:
+            self._seen.add((sha, url))
+            self._documents.append(row)
+        self._states[url] = (url, etag, last_modified, sha, now(), entry)
+        self._maybe_flush()
+        return new
 
     def touch(self, url: str, entry: str | None) -> None:
-        self.con.execute("UPDATE fetch_state SET checked_at = ?, entry = ? WHERE url = ?", [now(), entry, url])
+        old = self._states.get(url) or warehouse.one(
+            self.con, "SELECT url, etag, last_modified, sha256, checked_at, entry FROM fetch_state WHERE url = ?", [url])
+        if old is not None:
+            self._states[url] = (*old[:4], now(), entry)
+            self._maybe_flush()
 
     def failed(self, url: str, reason: str, **meta: object) -> None:
-        record_failure(self.con, url, reason, **meta)
+        row = {column: meta.get(column) for column in warehouse.table_columns()["raw_documents"]}
+        self._documents.append(row | {"url": url, "fetched_at": now(), "error": reason, "kind": meta.get("kind") or "report"})
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if len(self._documents) + len(self._states) >= self.FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._documents and not self._states:
+            return
+        states = pd.DataFrame(list(self._states.values()),
+                              columns=["url", "etag", "last_modified", "sha256", "checked_at", "entry"])
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            if self._documents:
+                _insert_documents(self.con, self._documents)
+                warehouse.changed(self.con)
+            if len(states):
+                self.con.register("incoming_states", states)
+                self.con.execute(
+                    """INSERT INTO fetch_state (url, etag, last_modified, sha256, checked_at, entry)
+                       SELECT url, etag, last_modified, sha256, CAST(checked_at AS TIMESTAMP), entry FROM incoming_states
+                       ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                       sha256 = excluded.sha256, checked_at = excluded.checked_at, entry = excluded.entry""")
+                self.con.unregister("incoming_states")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self._documents, self._states = [], {}
 
 
 def is_registry(source: str) -> bool:
@@ -239,45 +297,61 @@ def parse_all(tasks: Iterable[tuple[str, str, tuple[str, Region] | None]], proce
         yield index, _crashed(raw_path, uri, value) if isinstance(value, Crash) else value
 
 
-def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | None = None,
-               cache: ParseCache | None = None, processes: int | None = None) -> dict[str, pd.DataFrame]:
-    """Every registered document of a report year, parsed: the year's rows for every table.
-
-    A document whose bytes, registered source and parser are unchanged comes from `cache`, not parsed again.
-    """
-    docs = con.execute(
+def year_documents(con: duckdb.DuckDBPyConnection, year: int) -> list[tuple]:
+    """A report year's registered documents, one row per distinct body of bytes, oldest first."""
+    return con.execute(
         """SELECT sha256, arg_min(url, fetched_at) AS url, min(raw_path) AS raw_path, min(fetched_at) AS first_seen,
                   arg_min(source_name, fetched_at), arg_min(source_region, fetched_at), arg_min(source_level, fetched_at)
            FROM raw_documents WHERE report_year = ? AND sha256 IS NOT NULL AND kind = 'report'
            GROUP BY sha256 ORDER BY first_seen, sha256""", [year]).fetchall()
-    results: list[ReportResult | None] = [None] * len(docs)
+
+
+def parse_years(documents: dict[tuple[str, int], list[tuple]], progress: Progress | None = None,
+                cache: ParseCache | None = None, processes: int | None = None) -> dict[tuple[str, int], dict[str, pd.DataFrame]]:
+    """The documents of each (shard, year), parsed in one pool of workers: each key's rows for every table.
+
+    A document whose bytes, registered source and parser are unchanged comes from `cache`, not parsed again.
+    """
+    results: dict[tuple[str, int], list[ReportResult | None]] = {k: [None] * len(d) for k, d in documents.items()}
     keys, tasks, where = [], [], []
-    for i, (sha, url, raw_path, _first_seen, source_name, source_region, level) in enumerate(docs):
-        registered = None
-        if source_region:
-            registered = (source_name or "", registered_region(source_region.split("/"), level or "county"))
-        key = ParseCache.key(sha, url, registered)
-        keys.append(key)
-        results[i] = cache.get(key) if cache is not None else None
-        if results[i] is None:
-            tasks.append((raw_path, url, registered))
-            where.append(i)
+    for key, docs in documents.items():
+        for i, (sha, url, raw_path, _first_seen, source_name, source_region, level) in enumerate(docs):
+            registered = None
+            if source_region:
+                registered = (source_name or "", registered_region(source_region.split("/"), level or "county"))
+            cache_key = ParseCache.key(sha, url, registered)
+            results[key][i] = cache.get(cache_key) if cache is not None else None
+            if results[key][i] is None:
+                tasks.append((raw_path, url, registered))
+                where.append((key, i))
+                keys.append(cache_key)
     for n, (index, result) in enumerate(parse_all(tasks, processes) if tasks else (), 1):
-        results[where[index]] = result
+        key, i = where[index]
+        results[key][i] = result
         if cache is not None:
-            cache.put(keys[where[index]], result)
+            cache.put(keys[index], result)
         if progress:
-            progress(f"{year}: {n}/{len(tasks)} parsed {Path(result.source_uri).name} -> {result.status}, "
+            progress(f"{key[1]}: {n}/{len(tasks)} parsed {Path(result.source_uri).name} -> {result.status}, "
                      f"{result.n_facts} facts")
-    if progress and len(tasks) < len(docs):
-        progress(f"{year}: {len(docs) - len(tasks)} unchanged documents not parsed again")
-    done = [r for r in results if r is not None]
-    frames = warehouse.report_frames(done, [d[2] for d in docs], [d[3] for d in docs])
-    frames["reports"] = warehouse.mark_superseded(frames["reports"])
-    for name, frame in frames.items():  # a document filed under this year may print another: keep it here
-        if "year" in frame.columns and len(frame):
-            frames[name] = frame.assign(year=frame["year"].fillna(year).astype("int64"))
-    return frames
+    total = sum(len(d) for d in documents.values())
+    if progress and len(tasks) < total:
+        progress(f"{total - len(tasks)} unchanged documents not parsed again")
+    out = {}
+    for key, docs in documents.items():
+        done = [r for r in results[key] if r is not None]
+        frames = warehouse.report_frames(done, [d[2] for d in docs], [d[3] for d in docs])
+        frames["reports"] = warehouse.mark_superseded(frames["reports"])
+        for name, frame in frames.items():  # a document filed under this year may print another: keep it here
+            if "year" in frame.columns and len(frame):
+                frames[name] = frame.assign(year=frame["year"].fillna(key[1]).astype("int64"))
+        out[key] = frames
+    return out
+
+
+def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | None = None,
+               cache: ParseCache | None = None, processes: int | None = None) -> dict[str, pd.DataFrame]:
+    """Every registered document of a report year, parsed: the year's rows for every table."""
+    return parse_years({("", year): year_documents(con, year)}, progress, cache, processes)[("", year)]
 
 
 SCAN_CHUNK = 256  # files read and looked up together before parsing

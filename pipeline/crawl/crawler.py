@@ -55,6 +55,9 @@ class Sink(Protocol):
     def failed(self, url: str, reason: str, **meta: object) -> None:
         """A URL that could not be fetched, and why."""
 
+    def flush(self) -> None:
+        """Write what is buffered; called at the end of a crawl, stopped or not."""
+
 
 @dataclass
 class CrawlSummary:
@@ -93,11 +96,11 @@ class Crawl:
         self._db = ThreadPoolExecutor(1, thread_name_prefix="sink")
         self._writes: list[asyncio.Future] = []
         self.fetcher = Fetcher(self.registry.settings)
+        sinks: dict[int, tuple[Sink, list[Source]]] = {}
+        for source in self.registry.sources:
+            sink = self.sink_of(source)
+            sinks.setdefault(id(sink), (sink, []))[1].append(source)
         try:
-            sinks: dict[int, tuple[Sink, list[Source]]] = {}
-            for source in self.registry.sources:
-                sink = self.sink_of(source)
-                sinks.setdefault(id(sink), (sink, []))[1].append(source)
             self._states: dict[int, dict[str, State]] = {}
             for key, (sink, sources) in sinks.items():
                 await self._sink(sink.sources, [_source_row(s) for s in sources])
@@ -110,6 +113,8 @@ class Crawl:
             await asyncio.gather(*self._writes)
         finally:
             self.fetcher.close()
+            for sink, _ in sinks.values():  # stopped or not: what was found is kept
+                self._db.submit(sink.flush).result()
             self._db.shutdown(wait=True)
         p = self.fetcher.politeness
         self.summary.requests = self.fetcher.requests

@@ -231,15 +231,18 @@ class Fetcher:
             if not _retryable(answer):
                 self.politeness.outcome(host_key(answer.url), None)
                 return answer
-            wait = answer.retry_after if answer.retry_after is not None else \
-                self.settings.backoff_seconds * 2 ** attempt
+            asked = answer.retry_after is not None  # a host that says when to come back is alive
+            if not asked:  # every failed attempt counts: a dead host is set aside after a few, not a few URLs
+                self.politeness.outcome(host, answer.error or f"HTTP {answer.status}")
+            wait = answer.retry_after if asked else self.settings.backoff_seconds * 2 ** attempt
             if wait > self.settings.max_retry_after_seconds:
                 answer.error = (f"{answer.error or f'HTTP {answer.status}'}; asked to retry after {wait:.0f}s, "
                                 f"more than the {self.settings.max_retry_after_seconds:.0f}s we wait")
                 self.politeness.outcome(host, answer.error)
                 return answer
             if attempt >= retries:
-                self.politeness.outcome(host, answer.error or f"HTTP {answer.status}")
+                if asked:
+                    self.politeness.outcome(host, answer.error or f"HTTP {answer.status}")
                 return answer
             self.politeness.pause(host_key(answer.url), wait)  # the whole host waits, not only this URL
             attempt += 1

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 # the server logs our request when it arrives, a moment after we sent it: starts are spaced by the
 # delay plus this, so that no host ever sees two of our requests closer than its delay
-ARRIVAL_MARGIN = 0.05
+ARRIVAL_MARGIN = 0.1
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -105,14 +105,14 @@ class Politeness:
         h.next_start = max(h.next_start, self._clock() + seconds)
 
     def outcome(self, host: str, failure: str | None) -> None:
-        """A request's end, after its retries: a host that keeps failing is set aside for the night."""
+        """A request's success, or a failed attempt: a host that keeps failing is set aside for the night."""
         h = self._host(host)
         if failure is None:
             h.failures = 0
             return
         h.failures += 1
         if h.failures >= self.failures_to_set_aside and not h.aside:
-            h.aside = f"set aside for the night after {h.failures} failed requests in a row; the last: {failure}"
+            h.aside = f"set aside for the night after {h.failures} failed attempts in a row; the last: {failure}"
 
     def set_aside(self) -> dict[str, str]:
         return {host: h.aside for host, h in self._hosts.items() if h.aside}

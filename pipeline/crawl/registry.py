@@ -7,7 +7,7 @@ settings:              # optional; defaults shown
   connect_timeout_seconds: 10
   timeout_seconds: 20  # between two reads
   retries: 3           # on 5xx, 429 and connection errors only; Retry-After honoured
-  host_failures: 3     # failed requests in a row that set a host aside for the night
+  host_failures: 3     # failed attempts in a row (no answer, or 5xx) that set a host aside for the night
   recheck_days: 7      # a report whose listing entry is unchanged is asked again after this long
   max_bytes: 52428800
 sources:

@@ -1,4 +1,5 @@
-"""Parsed years on disk as Parquet: what the parsing step hands to the loading steps."""
+"""Parsed report years on disk as Parquet, one folder per year and shard: what the parsing steps hand to
+the one loading step. A shard's folder is replaced whole; the loader reads every shard's."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.load.warehouse import table_columns
+from pipeline.load.warehouse import mark_superseded, table_columns
+
+STAGING = "staging"
 
 
-def stage_dir(root: Path, year: int) -> Path:
-    return root / "staging" / str(int(year))
+def stage_dir(root: Path, year: int, shard: str) -> Path:
+    return root / STAGING / str(int(year)) / shard
 
 
-def write_stage(root: Path, year: int, frames: dict[str, pd.DataFrame]) -> None:
-    """Replace a year's staged tables (written beside, then renamed: a reader sees old or new)."""
-    target = stage_dir(root, year)
+def write_stage(root: Path, year: int, shard: str, frames: dict[str, pd.DataFrame]) -> None:
+    """Replace a year's staged tables of one shard (written beside, then renamed: a reader sees old or new)."""
+    target = stage_dir(root, year, shard)
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -30,12 +33,35 @@ def write_stage(root: Path, year: int, frames: dict[str, pd.DataFrame]) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _shard_dirs(root: Path, year: int) -> list[Path]:
+    folder = root / STAGING / str(int(year))
+    return sorted(d for d in folder.iterdir() if d.is_dir() and "." not in d.name) if folder.is_dir() else []
+
+
 def read_stage(root: Path, years: list[int], table: str) -> pd.DataFrame:
+    """A table's staged rows for these years, from every shard. The same bytes fetched by sources of two
+    shards are one report: its rows come from the first shard that staged it."""
     parts = []
     for year in years:
-        path = stage_dir(root, year) / f"{table}.parquet"
-        if not path.exists():
-            raise FileNotFoundError(f"{path} is missing: materialise parsed_reports for {year} first")
-        parts.append(pd.read_parquet(path))
+        shards = _shard_dirs(root, year)
+        if not shards:
+            raise FileNotFoundError(f"{root / STAGING / str(year)} has no staged shard: materialise parsed_reports "
+                                    f"for {year} first")
+        owner: set[str] = set()
+        for d in shards:
+            path = d / f"{table}.parquet"
+            if not path.exists():
+                continue
+            frame = pd.read_parquet(path)
+            if table != "agencies" and len(frame):
+                ids = set(pd.read_parquet(d / "reports.parquet", columns=["report_id"])["report_id"])
+                frame = frame[~frame["report_id"].isin(owner)]
+                owner |= ids
+            parts.append(frame)
     parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=table_columns()[table])
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=table_columns()[table])
+    if table == "reports" and len(frame):  # versions of one body's year may come from two shards
+        frame = mark_superseded(frame.assign(superseded_by=None))
+    if table == "agencies" and len(frame):  # a body named by reports in two shards is one row
+        frame = frame.groupby("agency_id", as_index=False, sort=False).first()[table_columns()[table]]
+    return frame

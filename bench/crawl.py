@@ -1,0 +1,107 @@
+"""The crawler on a simulated country (pipeline/synth/country.py), served on loopback by another process.
+
+    python bench/crawl.py                      # 100 hosts x 20 bodies, 1 s delay, 2019-2025
+    python bench/crawl.py --hosts 20 --bodies 5 --delay 0.3
+
+Prints the first crawl's time and throughput against the politeness bound (hosts / delay), a
+no-change night's time and requests, the most requests any host saw at once and the politeness
+breaches found in the servers' own logs, and the crawler's CPU per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.crawl.crawler import crawl  # noqa: E402
+from pipeline.crawl.registry import load_registry  # noqa: E402
+from pipeline.synth.country import Country, Plan, politeness_breaches  # noqa: E402
+
+
+def serve(plan: Plan, folder: Path, settings: dict, conn) -> None:
+    """The country in its own process: the crawler's CPU is not the servers'."""
+    with Country(plan) as country:
+        conn.send(str(country.registry(folder / "sources.yaml", **settings)))
+        while conn.recv() == "log":  # the log so far and the servers' CPU, then cleared; anything else stops
+            conn.send((list(country.log), _cpu()))
+            del country.log[:]
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def night(label: str, registry: Path, root: Path, conn, delay: float, hosts: int) -> dict:
+    from pipeline.batch.shards import crawl_all
+
+    conn.send("log")
+    _, served_cpu = conn.recv()
+    cpu, start = _cpu(), time.monotonic()
+    summary = crawl_all(root, [str(registry)], None)
+    seconds, cpu = time.monotonic() - start, _cpu() - cpu
+    conn.send("log")
+    log, served = conn.recv()
+    breaches = politeness_breaches(log, delay)
+    rate = summary.requests / seconds
+    print(f"{label}: {seconds:7.1f} s, {summary.requests:6d} requests ({rate:6.1f}/s = {rate / (hosts / delay):4.0%} of "
+          f"the bound {hosts / delay:.0f}/s), {summary.documents_new} new documents, {summary.not_due} not due, "
+          f"{len(summary.failures)} failures, {len(summary.hosts_set_aside)} hosts set aside; "
+          f"most in flight {summary.most_in_flight}, per host {summary.most_in_flight_per_host}; "
+          f"server log: {len(log)} requests, {len(breaches)} politeness breaches; "
+          f"CPU: crawler {cpu:.1f} s ({1000 * cpu / max(1, summary.requests):.1f} ms/request), "
+          f"servers {served - served_cpu:.1f} s", flush=True)
+    for line in breaches[:5]:
+        print("   ", line)
+    per_host: dict[str, list] = {}
+    for hit in log:
+        per_host.setdefault(hit.host, []).append(hit)
+    spans = sorted((max(h.ended for h in hits) - min(h.arrived for h in hits), len(hits), host)
+                   for host, hits in per_host.items())
+    if spans:
+        print("    busiest hosts: " + "; ".join(f"{host} {n} requests in {span:.0f} s" for span, n, host in spans[-3:]))
+    return {"seconds": seconds, "requests": summary.requests, "breaches": len(breaches)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--hosts", type=int, default=100)
+    ap.add_argument("--bodies", type=int, default=20, help="bodies per host")
+    ap.add_argument("--delay", type=float, default=1.0)
+    ap.add_argument("--in-flight", type=int, default=32)
+    ap.add_argument("--years", default="2019:2025")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    first, last = (int(y) for y in args.years.split(":"))
+    plan = Plan(hosts=args.hosts, bodies_per_host=args.bodies, years=tuple(range(first, last + 1)), seed=args.seed,
+                kinds={"slow": args.hosts // 20, "busy": args.hosts // 20, "dead": args.hosts // 50,
+                       "hung": args.hosts // 50})
+    settings = {"delay_seconds": args.delay, "max_in_flight": args.in_flight, "connect_timeout_seconds": 5,
+                "timeout_seconds": 10}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        parent, child = mp.Pipe()
+        server = mp.get_context("fork").Process(target=serve, args=(plan, folder, settings, child), daemon=True)
+        server.start()
+        registry = Path(parent.recv())
+        sources = len(load_registry(registry).sources)
+        print(f"country: {args.hosts} hosts ({plan.kinds}), {sources} sources, years {first}-{last}, "
+              f"delay {args.delay} s, {args.in_flight} in flight, latency {plan.latency[0]}-{plan.latency[1]} s "
+              f"(slow hosts {plan.slow_latency[0]}-{plan.slow_latency[1]} s)", flush=True)
+        root = folder / "data"
+        night("first crawl     ", registry, root, parent, args.delay, args.hosts)
+        night("no-change night ", registry, root, parent, args.delay, args.hosts)
+        parent.send("stop")
+        server.join(10)
+    _ = crawl  # the crawl the shards run (imported here so a missing dependency fails at once)
+
+
+if __name__ == "__main__":
+    main()
