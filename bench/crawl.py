@@ -29,6 +29,7 @@ def serve(plan: Plan, folder: Path, settings: dict, conn) -> None:
     """The country in its own process: the crawler's CPU is not the servers'."""
     with Country(plan) as country:
         conn.send(str(country.registry(folder / "sources.yaml", **settings)))
+        conn.send([(h.base, h.kind) for h in country.hosts])
         while conn.recv() == "log":  # the log so far and the servers' CPU, then cleared; anything else stops
             conn.send((list(country.log), _cpu()))
             del country.log[:]
@@ -39,7 +40,7 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def night(label: str, registry: Path, root: Path, conn, delay: float, hosts: int) -> dict:
+def night(label: str, registry: Path, root: Path, conn, delay: float, hosts: int, kinds: dict[str, str]) -> dict:
     from pipeline.batch.shards import crawl_all
 
     conn.send("log")
@@ -63,10 +64,12 @@ def night(label: str, registry: Path, root: Path, conn, delay: float, hosts: int
     per_host: dict[str, list] = {}
     for hit in log:
         per_host.setdefault(hit.host, []).append(hit)
-    spans = sorted((max(h.ended for h in hits) - min(h.arrived for h in hits), len(hits), host)
-                   for host, hits in per_host.items())
-    if spans:
-        print("    busiest hosts: " + "; ".join(f"{host} {n} requests in {span:.0f} s" for span, n, host in spans[-3:]))
+    by_kind: dict[str, list[tuple[float, int]]] = {}
+    for host, hits in per_host.items():
+        span = max(h.ended for h in hits) - min(h.arrived for h in hits)
+        by_kind.setdefault(kinds.get(host, "?"), []).append((span, len(hits)))
+    print("    hosts by kind (longest time serving, requests): " + "; ".join(
+        f"{kind} {len(v)}: {max(v)[0]:.0f} s, {sum(n for _, n in v) / len(v):.0f} each" for kind, v in sorted(by_kind.items())))
     return {"seconds": seconds, "requests": summary.requests, "breaches": len(breaches)}
 
 
@@ -78,11 +81,13 @@ def main() -> None:
     ap.add_argument("--in-flight", type=int, default=32)
     ap.add_argument("--years", default="2019:2025")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--busy-share", type=float, default=0.1, help="of a busy (limited) host's paths answered 503 (429) when first asked")
     args = ap.parse_args()
     first, last = (int(y) for y in args.years.split(":"))
     plan = Plan(hosts=args.hosts, bodies_per_host=args.bodies, years=tuple(range(first, last + 1)), seed=args.seed,
-                kinds={"slow": args.hosts // 20, "busy": args.hosts // 20, "dead": args.hosts // 50,
-                       "hung": args.hosts // 50})
+                busy_share=args.busy_share,
+                kinds={"slow": args.hosts // 20, "busy": args.hosts // 20, "limited": args.hosts // 50,
+                       "dead": args.hosts // 50, "hung": args.hosts // 50})
     settings = {"delay_seconds": args.delay, "max_in_flight": args.in_flight, "connect_timeout_seconds": 5,
                 "timeout_seconds": 10}
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,8 +101,9 @@ def main() -> None:
               f"delay {args.delay} s, {args.in_flight} in flight, latency {plan.latency[0]}-{plan.latency[1]} s "
               f"(slow hosts {plan.slow_latency[0]}-{plan.slow_latency[1]} s)", flush=True)
         root = folder / "data"
-        night("first crawl     ", registry, root, parent, args.delay, args.hosts)
-        night("no-change night ", registry, root, parent, args.delay, args.hosts)
+        kinds = dict(parent.recv())
+        night("first crawl     ", registry, root, parent, args.delay, args.hosts, kinds)
+        night("no-change night ", registry, root, parent, args.delay, args.hosts, kinds)
         parent.send("stop")
         server.join(10)
     _ = crawl  # the crawl the shards run (imported here so a missing dependency fails at once)

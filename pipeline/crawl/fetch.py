@@ -1,5 +1,6 @@
 """Polite fetching of many hosts at once: robots.txt, one request in flight per host with a delay
-(`hosts.Politeness`), retries with backoff on 5xx, 429 and connection errors (honouring Retry-After),
+(`hosts.Politeness`), retries with backoff on 5xx, 429 and connection errors (honouring Retry-After:
+for a 429 or no answer the whole host waits, for a 503 the request),
 connect and read timeouts, a size cap, a redirect cap, conditional GET, the source's own hosts only.
 
 The schedule is asyncio; each HTTP exchange runs in a thread of a pool as large as the bound on
@@ -21,6 +22,8 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from pipeline.crawl.hosts import Politeness, host_key
 from pipeline.crawl.registry import Settings
@@ -100,6 +103,40 @@ def _retryable(answer: Response) -> bool:
         answer.status == 0 and bool(answer.error) and answer.error.startswith("connection"))
 
 
+_SENDING = threading.local()  # the politeness clock of the request this thread is about to send
+
+
+class _Stamped:
+    """Calls the thread's politeness hook at the moment the request's first bytes go out, connected:
+    stamped any earlier, a pause of this process (a collection, another thread) between the stamp and
+    the send would let the server see two requests closer than the delay."""
+
+    def send(self, data) -> None:  # http.client's send, for the request line and headers
+        if self.sock is None:
+            self.connect()
+        hook = getattr(_SENDING, "hook", None)
+        if hook is not None:
+            _SENDING.hook = None
+            hook()
+        super().send(data)
+
+
+class _StampedHTTP(_Stamped, HTTPConnection):
+    pass
+
+
+class _StampedHTTPS(_Stamped, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _StampedHTTP
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _StampedHTTPS
+
+
 class Transport:
     """One HTTP exchange at a time per call, from any thread: no redirects followed, no waiting."""
 
@@ -109,6 +146,7 @@ class Transport:
         self.session.headers["User-Agent"] = settings.user_agent
         # a pool per host kept for many hosts: keep-alive survives a crawl of thousands of hosts
         adapter = HTTPAdapter(pool_connections=4096, pool_maxsize=2, max_retries=0)
+        adapter.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -128,15 +166,16 @@ class Transport:
         if refused:
             return Response(url, 0, error=f"refused: {refused}")
         s = self.settings
-        if sending is not None:
-            sending()
+        _SENDING.hook = sending
         try:
             r = self.session.get(url, headers=headers, timeout=(s.connect_timeout_seconds, s.timeout_seconds),
                                  allow_redirects=False, stream=True)
         except requests.Timeout as exc:
+            _SENDING.hook = None
             return Response(url, 0, error=f"connection timeout (connect {s.connect_timeout_seconds:g}s, "
                                           f"read {s.timeout_seconds:g}s): {exc}")
         except requests.RequestException as exc:
+            _SENDING.hook = None
             return Response(url, 0, error=f"connection error: {exc}")
         with r:
             base = Response(url, r.status_code, content_type=r.headers.get("Content-Type"),
@@ -244,7 +283,11 @@ class Fetcher:
                 if asked:
                     self.politeness.outcome(host, answer.error or f"HTTP {answer.status}")
                 return answer
-            self.politeness.pause(host_key(answer.url), wait)  # the whole host waits, not only this URL
+            if answer.status == 429 or answer.status == 0:
+                # too many requests (RFC 6585: before any new request), or no answer: the whole host waits
+                self.politeness.pause(host_key(answer.url), wait)
+            else:  # 503 and other 5xx: this request is retried after the wait (RFC 9110), the host goes on
+                await asyncio.sleep(wait)
             attempt += 1
 
     async def _follow(self, url: str, headers: dict[str, str], scope: Scope) -> Response:

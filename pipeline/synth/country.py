@@ -2,7 +2,8 @@
 
 Each host is a county portal on its own 127.x address, serving the annual-report columns of many bodies
 (a government and its departments), with injected latency. Some hosts are slow, some busy (503 with
-Retry-After on a share of requests), some dead (nothing listens, or a socket that never answers). Some
+Retry-After on a share of requests), some rate-limited (429 with Retry-After), some dead (nothing
+listens, or a socket that never answers). Some
 bodies give only their site's home page, with the report column three clicks deep beside look-alike
 columns. Every request is logged with its host, arrival and end, so politeness can be checked from the
 servers' side.
@@ -26,7 +27,7 @@ DEPARTMENTS = ("人民政府", "人民政府办公室", "发展和改革局", "�
                "人力资源和社会保障局", "自然资源局", "生态环境局", "住房和城乡建设局", "交通运输局", "水利局", "农业农村局",
                "商务局", "文化和旅游局", "卫生健康委员会", "应急管理局", "审计局", "市场监督管理局", "统计局", "医疗保障局",
                "林业局", "城市管理局", "信访局", "退役军人事务局", "行政审批局", "数据资源局")
-KINDS = ("ok", "slow", "busy", "dead", "hung")
+KINDS = ("ok", "slow", "busy", "limited", "dead", "hung")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Plan:
     years: tuple[int, ...] = tuple(range(2019, 2026))
     latency: tuple[float, float] = (0.05, 0.3)  # seconds before an answer, uniform
     slow_latency: tuple[float, float] = (0.6, 1.2)
-    busy_share: float = 0.3  # of a busy host's paths answered 503 when first asked (then served)
+    busy_share: float = 0.1  # of a busy (limited) host's paths answered 503 (429) when first asked, then served
     retry_after: int = 2
     kinds: dict[str, int] = field(default_factory=lambda: {"slow": 5, "busy": 5, "dead": 2, "hung": 2})
     portal_share: float = 0.1  # bodies that give only their site's home page
@@ -271,9 +272,10 @@ class _Handler(BaseHTTPRequestHandler):
         rng = random.Random(hash((self.path, arrived)))
         low, high = plan.slow_latency if host.kind == "slow" else plan.latency
         time.sleep(rng.uniform(low, high))
-        if host.kind == "busy" and self.country.first_ask(host, self.path) and \
+        if host.kind in ("busy", "limited") and self.country.first_ask(host, self.path) and \
                 int(hashlib.md5(self.path.encode()).hexdigest(), 16) % 1000 < plan.busy_share * 1000:
-            status, body, ctype, extra = 503, b"busy", "text/plain", {"Retry-After": str(plan.retry_after)}
+            status, body, ctype = (503 if host.kind == "busy" else 429), b"try later", "text/plain"
+            extra = {"Retry-After": str(plan.retry_after)}
         else:
             status, body, ctype = self.country.page(host, self.path.split("?")[0])
             extra = {}
