@@ -64,7 +64,14 @@ def night(label: str, registry: Path, root: Path, conn, delay: float, hosts: int
     per_host: dict[str, list] = {}
     for hit in log:
         per_host.setdefault(hit.host, []).append(hit)
+    for hits in per_host.values():
+        hits.sort(key=lambda h: h.arrived)
     by_kind: dict[str, list[tuple[float, int]]] = {}
+    gaps = sorted(b.arrived - a.arrived for hits in per_host.values() if kinds.get(hits[0].host) == "ok"
+                  for a, b in zip(hits, hits[1:], strict=False))
+    if gaps:
+        print(f"    start-to-start on ok hosts (server clock): median {gaps[len(gaps) // 2]:.3f} s, "
+              f"p90 {gaps[int(len(gaps) * 0.9)]:.3f} s, least {gaps[0]:.3f} s")
     for host, hits in per_host.items():
         span = max(h.ended for h in hits) - min(h.arrived for h in hits)
         by_kind.setdefault(kinds.get(host, "?"), []).append((span, len(hits)))
@@ -81,12 +88,13 @@ def main() -> None:
     ap.add_argument("--in-flight", type=int, default=32)
     ap.add_argument("--years", default="2019:2025")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--limited", type=int, default=0, help="hosts that answer 429 (the whole host then waits)")
     ap.add_argument("--busy-share", type=float, default=0.1, help="of a busy (limited) host's paths answered 503 (429) when first asked")
     args = ap.parse_args()
     first, last = (int(y) for y in args.years.split(":"))
     plan = Plan(hosts=args.hosts, bodies_per_host=args.bodies, years=tuple(range(first, last + 1)), seed=args.seed,
                 busy_share=args.busy_share,
-                kinds={"slow": args.hosts // 20, "busy": args.hosts // 20, "limited": args.hosts // 50,
+                kinds={"slow": args.hosts // 20, "busy": args.hosts // 20, "limited": args.limited,
                        "dead": args.hosts // 50, "hung": args.hosts // 50})
     settings = {"delay_seconds": args.delay, "max_in_flight": args.in_flight, "connect_timeout_seconds": 5,
                 "timeout_seconds": 10}

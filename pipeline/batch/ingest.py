@@ -95,15 +95,19 @@ def report_year_of(data: bytes) -> tuple[int | None, str | None]:
     return year, None if year else "no report year in the title or the text"
 
 
+YearOf = Callable[[bytes], tuple[int | None, str | None]]
+
+
 def document_row(root: Path, data: bytes, url: str, known: tuple[int | None, str | None] | None, *,
-                 year_hint: int | None = None, kind: str = "report", **extra: object) -> dict:
+                 year_hint: int | None = None, kind: str = "report", year_of: YearOf = report_year_of,
+                 **extra: object) -> dict:
     """Archive the bytes; their raw_documents row. `known`: (year, error) of these bytes seen before.
 
     `extra` fills the other raw_documents columns (source_id, http_status, referer, link_title, ...).
     The report year is the document's own when it prints one, else `year_hint` (its link's title).
     """
     raw = store_raw(root, data)
-    year, error = known if known else (report_year_of(data) if kind == "report" else (year_hint, None))
+    year, error = known if known else (year_of(data) if kind == "report" else (year_hint, None))
     if year is None and year_hint is not None:
         year, error = year_hint, None
     row = {column: extra.get(column) for column in warehouse.table_columns()["raw_documents"]}
@@ -162,8 +166,8 @@ class WarehouseSink:
 
     FLUSH_ROWS = 256
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, root: Path) -> None:
-        self.con, self.root = con, root
+    def __init__(self, con: duckdb.DuckDBPyConnection, root: Path, year_of: YearOf = report_year_of) -> None:
+        self.con, self.root, self.year_of = con, root, year_of
         self._years = {sha: (year, error) for sha, year, error in con.execute(
             "SELECT sha256, any_value(report_year), any_value(error) FROM raw_documents WHERE sha256 IS NOT NULL "
             "GROUP BY sha256").fetchall()}
@@ -191,7 +195,8 @@ class WarehouseSink:
     def keep(self, url: str, body: bytes, *, year_hint: int, kind: str, etag: str | None,
              last_modified: str | None, entry: str | None = None, **meta: object) -> bool:
         sha = report_id_of(body)
-        row = document_row(self.root, body, url, self._years.get(sha), year_hint=year_hint, kind=kind, **meta)
+        row = document_row(self.root, body, url, self._years.get(sha), year_hint=year_hint, kind=kind,
+                           year_of=self.year_of, **meta)
         self._years.setdefault(sha, (row["report_year"], row["error"]))
         new = (sha, url) not in self._seen
         if new:

@@ -11,7 +11,9 @@ merges the stores into the warehouse (`merge_documents`) and loads the staged Pa
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -22,10 +24,12 @@ from pipeline.batch.cache import ParseCache
 from pipeline.batch.ingest import (
     Progress,
     WarehouseSink,
+    YearOf,
     is_registry,
     iter_files,
     parse_years,
     record_document,
+    report_year_of,
     year_documents,
 )
 from pipeline.load import staging, warehouse
@@ -85,8 +89,8 @@ def crawl_shards(root: Path, sources: list[str], shards: Iterable[str] | None, y
     files = [s for s in sources if not is_registry(s)]
     registries = [load_registry(s) for s in sources if is_registry(s)]
     out: dict[str, object] = {"files": 0}
-    with open_stores(root, sorted(wanted)) as cons:
-        sinks = {shard: WarehouseSink(con, root) for shard, con in cons.items()}
+    with open_stores(root, sorted(wanted)) as cons, _title_reader() as year_of:
+        sinks = {shard: WarehouseSink(con, root, year_of) for shard, con in cons.items()}
         for path in iter_files(files):
             shard = shard_of(str(path.resolve()))
             if shard in wanted:
@@ -100,6 +104,17 @@ def crawl_shards(root: Path, sources: list[str], shards: Iterable[str] | None, y
                 picked = Registry(registry.path, mine, registry.settings)
                 out[str(registry.path)] = Crawl(picked, lambda s: sinks[source_shard(s)], years, progress).run()
     return out
+
+
+@contextmanager
+def _title_reader() -> Iterator[YearOf]:
+    """A document's year read in a process of its own: reading titles holds the interpreter, and in the
+    crawl's process that would delay other hosts' requests (measured: bench/crawl.py)."""
+    if mp.current_process().daemon:  # a Celery prefork worker may not fork: read here
+        yield report_year_of
+        return
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+        yield lambda data: pool.submit(report_year_of, data).result()
 
 
 def crawl_all(root: Path, sources: list[str], years: set[int] | None, progress: Progress | None = None):

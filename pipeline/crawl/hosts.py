@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 # the server logs our request when it arrives, a moment after we sent it: starts are spaced by the
 # delay plus this, so that no host ever sees two of our requests closer than its delay
-ARRIVAL_MARGIN = 0.1
+ARRIVAL_MARGIN = 0.05
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
