@@ -20,19 +20,44 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.crawl.crawler import crawl  # noqa: E402
 from pipeline.crawl.registry import load_registry  # noqa: E402
 from pipeline.synth.country import Country, Plan, politeness_breaches  # noqa: E402
 
 
-def serve(plan: Plan, folder: Path, settings: dict, conn) -> None:
-    """The country in its own process: the crawler's CPU is not the servers'."""
-    with Country(plan) as country:
-        conn.send(str(country.registry(folder / "sources.yaml", **settings)))
-        conn.send([(h.base, h.kind) for h in country.hosts])
+def serve(plan: Plan, hosts: range, conn) -> None:
+    """Some of the country's hosts, in a process of their own: the crawler's CPU is not the servers',
+    and each server process stamps arrivals for few hosts (one process for 100 hosts stamped some
+    arrivals 100 ms late)."""
+    with Country(plan, serve=hosts) as country:
+        conn.send([(h.index, h.port) for h in country.hosts if h.index in hosts])
         while conn.recv() == "log":  # the log so far and the servers' CPU, then cleared; anything else stops
             conn.send((list(country.log), _cpu()))
             del country.log[:]
+
+
+class Servers:
+    """The country's hosts over `processes` server processes, asked as one."""
+
+    def __init__(self, plan: Plan, processes: int) -> None:
+        self.country = Country(plan, serve=range(0))
+        step = -(-plan.hosts // processes)
+        self.pipes = []
+        for start in range(0, plan.hosts, step):
+            parent, child = mp.Pipe()
+            mp.get_context("fork").Process(target=serve, args=(plan, range(start, start + step), child),
+                                           daemon=True).start()
+            self.pipes.append(parent)
+        ports = dict(port for pipe in self.pipes for port in pipe.recv())
+        for host in self.country.hosts:
+            host.port = ports[host.index]
+
+    def send(self, message: str) -> None:
+        for pipe in self.pipes:
+            pipe.send(message)
+
+    def recv(self) -> tuple[list, float]:
+        answers = [pipe.recv() for pipe in self.pipes]
+        return [hit for log, _ in answers for hit in log], sum(cpu for _, cpu in answers)
 
 
 def _cpu() -> float:
@@ -61,6 +86,14 @@ def night(label: str, registry: Path, root: Path, conn, delay: float, hosts: int
           f"servers {served - served_cpu:.1f} s", flush=True)
     for line in breaches[:5]:
         print("   ", line)
+    served: dict[str, int] = {}
+    for hit in log:
+        served[hit.host] = served.get(hit.host, 0) + 1
+    if served:  # the best politeness allows for this country: every host back to back, the busiest last
+        best = len(log) / (max(served.values()) * delay)
+        print(f"    this country's work allows at most {best:.1f} requests/s ({best / (hosts / delay):.0%} of the "
+              f"bound: the busiest host has {max(served.values())} requests); the crawl reached "
+              f"{rate / best:.0%} of that")
     per_host: dict[str, list] = {}
     for hit in log:
         per_host.setdefault(hit.host, []).append(hit)
@@ -71,7 +104,9 @@ def night(label: str, registry: Path, root: Path, conn, delay: float, hosts: int
                   for a, b in zip(hits, hits[1:], strict=False))
     if gaps:
         print(f"    start-to-start on ok hosts (server clock): median {gaps[len(gaps) // 2]:.3f} s, "
-              f"p90 {gaps[int(len(gaps) * 0.9)]:.3f} s, least {gaps[0]:.3f} s")
+              f"p90 {gaps[int(len(gaps) * 0.9)]:.3f} s, p99 {gaps[int(len(gaps) * 0.99)]:.3f} s, "
+              f"least {gaps[0]:.3f} s, most {gaps[-1]:.1f} s; {sum(g for g in gaps if g > 2 * delay):.0f} s "
+              f"in {sum(g > 2 * delay for g in gaps)} gaps over twice the delay")
     for host, hits in per_host.items():
         span = max(h.ended for h in hits) - min(h.arrived for h in hits)
         by_kind.setdefault(kinds.get(host, "?"), []).append((span, len(hits)))
@@ -88,6 +123,7 @@ def main() -> None:
     ap.add_argument("--in-flight", type=int, default=32)
     ap.add_argument("--years", default="2019:2025")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--server-processes", type=int, default=4)
     ap.add_argument("--limited", type=int, default=0, help="hosts that answer 429 (the whole host then waits)")
     ap.add_argument("--busy-share", type=float, default=0.1, help="of a busy (limited) host's paths answered 503 (429) when first asked")
     args = ap.parse_args()
@@ -100,21 +136,18 @@ def main() -> None:
                 "timeout_seconds": 10}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        parent, child = mp.Pipe()
-        server = mp.get_context("fork").Process(target=serve, args=(plan, folder, settings, child), daemon=True)
-        server.start()
-        registry = Path(parent.recv())
+        parent = Servers(plan, args.server_processes)
+        registry = parent.country.registry(folder / "sources.yaml", **settings)
         sources = len(load_registry(registry).sources)
         print(f"country: {args.hosts} hosts ({plan.kinds}), {sources} sources, years {first}-{last}, "
               f"delay {args.delay} s, {args.in_flight} in flight, latency {plan.latency[0]}-{plan.latency[1]} s "
-              f"(slow hosts {plan.slow_latency[0]}-{plan.slow_latency[1]} s)", flush=True)
+              f"(slow hosts {plan.slow_latency[0]}-{plan.slow_latency[1]} s), served by {len(parent.pipes)} "
+              f"processes", flush=True)
         root = folder / "data"
-        kinds = dict(parent.recv())
+        kinds = {h.base: h.kind for h in parent.country.hosts}
         night("first crawl     ", registry, root, parent, args.delay, args.hosts, kinds)
         night("no-change night ", registry, root, parent, args.delay, args.hosts, kinds)
         parent.send("stop")
-        server.join(10)
-    _ = crawl  # the crawl the shards run (imported here so a missing dependency fails at once)
 
 
 if __name__ == "__main__":

@@ -112,12 +112,13 @@ class _Stamped:
     the send would let the server see two requests closer than the delay."""
 
     def send(self, data) -> None:  # http.client's send, for the request line and headers
-        if self.sock is None:
+        fresh = self.sock is None
+        if fresh:
             self.connect()
         hook = getattr(_SENDING, "hook", None)
         if hook is not None:
             _SENDING.hook = None
-            hook()
+            hook(fresh)
         super().send(data)
 
 
@@ -299,7 +300,7 @@ class Fetcher:
                     return Response(url, 0, error=f"host {host} {aside}")
                 self.requests += 1
                 answer = await self._run(self.transport.exchange, url, headers, scope,
-                                         lambda h=host: self.politeness.started(h))
+                                         lambda fresh, h=host: self.politeness.started(h, fresh))
             if answer.location is None:
                 return answer
             seen.append(url)

@@ -42,7 +42,7 @@ class Plan:
     busy_share: float = 0.1  # of a busy (limited) host's paths answered 503 (429) when first asked, then served
     retry_after: int = 2
     kinds: dict[str, int] = field(default_factory=lambda: {"slow": 5, "busy": 5, "dead": 2, "hung": 2})
-    portal_share: float = 0.1  # bodies that give only their site's home page
+    portal_share: float = 0.1  # bodies that give only their site's home page (the same share on every host)
     seed: int = 0
 
 
@@ -80,8 +80,11 @@ class Hit:
 
 
 class Country:
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, serve: range | None = None) -> None:
+        """`serve`: the indices of the hosts this process serves (all by default; a benchmark spreads
+        them over processes, as real hosts are machines of their own)."""
         self.plan = plan
+        self.serve = serve if serve is not None else range(plan.hosts)
         self.log: list[Hit] = []
         self._asked: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
@@ -94,7 +97,8 @@ class Country:
             county = f"第{i + 1}县"
             bodies = [Body(f"h{i:03d}-b{j:02d}", f"{county}{DEPARTMENTS[j % len(DEPARTMENTS)]}"
                            + (f"{j // len(DEPARTMENTS) + 1}" if j >= len(DEPARTMENTS) else ""),
-                           ("模拟省", f"第{i // 10 + 1}市", county), f"/b{j:02d}", rng.random() < plan.portal_share)
+                           ("模拟省", f"第{i // 10 + 1}市", county), f"/b{j:02d}",
+                           (j + i) % max(1, round(1 / plan.portal_share)) == 0 if plan.portal_share else False)
                       for j in range(plan.bodies_per_host)]
             self.hosts.append(Host(i, f"127.0.{1 + i // 250}.{1 + i % 250}", kind, bodies))
         self._documents = _Documents(plan.years)
@@ -102,6 +106,8 @@ class Country:
     # --- serving -------------------------------------------------------------------------------
     def __enter__(self) -> Country:
         for host in self.hosts:
+            if host.index not in self.serve:
+                continue
             if host.kind in ("dead", "hung"):
                 sock = socket.socket()
                 sock.bind((host.address, 0))
