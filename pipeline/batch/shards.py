@@ -150,10 +150,11 @@ def merge_documents(con: duckdb.DuckDBPyConnection, root: Path) -> int:
         con.execute(f"ATTACH '{path}' AS shard_store (READ_ONLY)")
         try:
             before = con.execute("SELECT count(*) FROM raw_documents").fetchall()[0][0]
+            # a document is one row per (bytes, URL), as a direct ingest keeps it; a failure, one per attempt
             con.execute(f"""INSERT INTO raw_documents ({columns})
                 SELECT {columns} FROM shard_store.raw_documents r WHERE NOT EXISTS (
-                    SELECT 1 FROM raw_documents w WHERE w.url = r.url AND w.fetched_at = r.fetched_at
-                    AND w.sha256 IS NOT DISTINCT FROM r.sha256)""")
+                    SELECT 1 FROM raw_documents w WHERE w.url = r.url AND (
+                        w.sha256 = r.sha256 OR (r.sha256 IS NULL AND w.sha256 IS NULL AND w.fetched_at = r.fetched_at)))""")
             new = con.execute("SELECT count(*) FROM raw_documents").fetchall()[0][0] - before
             sources = con.execute("SELECT * FROM shard_store.sources").fetchdf()
         finally:
