@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -32,6 +31,7 @@ from pipeline.batch.ingest import (
     report_year_of,
     year_documents,
 )
+from pipeline.batch.workers import Helper, HelperDied
 from pipeline.load import staging, warehouse
 
 SHARD_COUNT = 16
@@ -113,8 +113,18 @@ def _title_reader() -> Iterator[YearOf]:
     if mp.current_process().daemon:  # a Celery prefork worker may not fork: read here
         yield report_year_of
         return
-    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
-        yield lambda data: pool.submit(report_year_of, data).result()
+    helper = Helper(report_year_of)
+
+    def year_of(data: bytes) -> tuple[int | None, str | None]:
+        try:
+            return helper(data)
+        except HelperDied as exc:  # the bytes that killed it are archived; the parse will say more
+            return None, f"worker_crashed: reading the title: {exc}"
+
+    try:
+        yield year_of
+    finally:
+        helper.close()
 
 
 def crawl_all(root: Path, sources: list[str], years: set[int] | None, progress: Progress | None = None):

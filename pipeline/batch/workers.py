@@ -13,6 +13,7 @@ import os
 import resource
 import signal
 import stat
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -155,6 +156,69 @@ def _address_space() -> int:
     except (OSError, ValueError, IndexError):
         return 0
     return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+class Helper:
+    """One forked process that runs `fn` for calls made one at a time, from any thread: like the pool's
+    workers it dies with its parent (even by SIGKILL) and holds none of its files (a helper left
+    holding the writer lock would lock out every later run). A call whose helper died raises
+    `HelperDied`, and the next call starts a new one."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self._lock = threading.Lock()
+        self._start()
+
+    def _start(self) -> None:
+        ctx = mp.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_help, args=(self.fn, child, os.getpid()), daemon=True)
+        self.process.start()
+        child.close()
+
+    def __call__(self, *args: Any) -> Any:
+        with self._lock:
+            try:
+                self.conn.send(args)
+                ok, value = self.conn.recv()
+            except (EOFError, OSError) as exc:
+                self.process.join(1)
+                code = self.process.exitcode
+                self._start()
+                raise HelperDied(f"the helper process died (exit {code})") from exc
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class HelperDied(RuntimeError):
+    pass
+
+
+def _help(fn: Callable[..., Any], conn: Connection, parent_pid: int) -> None:
+    _detach(parent_pid, conn.fileno())
+    while True:
+        try:
+            args = conn.recv()
+        except EOFError:
+            return
+        if args is None:
+            return
+        try:
+            conn.send((True, fn(*args)))
+        except Exception as exc:  # noqa: BLE001  (the caller raises it)
+            conn.send((False, exc))
 
 
 class _Worker:
