@@ -22,4 +22,5 @@ class Gongkai(dg.ConfigurableResource):
     def say(self, context, message: str) -> None:
         context.log.info(message)
         if self.progress:
-            print(f"  [{context.op_handle.name}] {message}", flush=True)
+            handle = getattr(context, "op_execution_context", context).op_handle  # an asset's, or an op's in a graph
+            print(f"  [{'/'.join(handle.path)}] {message}", flush=True)

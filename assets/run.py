@@ -62,7 +62,7 @@ def failures(result: dg.ExecuteInProcessResult) -> list[str]:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             lines = _root_cause(event.event_specific_data.error).message.strip().splitlines() or ["(no message)"]
-            out.append(f"step {event.step_key}: {lines[0][:300]}")
+            out.append(f"step {event.step_key.split('.')[0]}: {lines[0][:300]}")  # the asset (its op: in the log)
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             if not data.passed:

@@ -363,13 +363,13 @@ def _main(argv: list[str]) -> int:
         print(f"{prog}: failed: {exc}", file=sys.stderr)
         return FAILED
     except Stopped as exc:
-        kept = getattr(args, "on_stop", None)
-        print(f"{prog}: stopped by {exc}" + (f": {kept()}" if kept else "."), file=sys.stderr)
-        return 128 + exc.signum
+        return _stopped(prog, args, exc)
     except BrokenPipeError:  # `gongkai sql ... | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # noqa: BLE001  (a bug: one line here, the trace in a log file)
+        if (signum := stop_signal()) is not None:  # the stop interrupted a library's call (DuckDB: "Query interrupted")
+            return _stopped(prog, args, Stopped(signum))
         root = None
         try:
             root = data_dir(getattr(args, "data_dir", None))
@@ -377,6 +377,12 @@ def _main(argv: list[str]) -> int:
             pass
         print(f"{prog}: {internal_error(exc, root, argv)}", file=sys.stderr)
         return FAILED
+
+
+def _stopped(prog: str, args: argparse.Namespace, exc: Stopped) -> int:
+    kept = getattr(args, "on_stop", None)
+    print(f"{prog}: stopped by {exc}" + (f": {kept()}" if kept else "."), file=sys.stderr)
+    return 128 + exc.signum
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def test_blocking_check_stops_yoy_metrics_and_publishing(tmp_path):
 ])
 def test_schedule_asks_for_the_years_still_changing(when, expected):
     (request,) = nightly(dg.build_schedule_context(scheduled_execution_time=when))
-    assert request.tags[RANGE_START] == f"00|{min(expected)}" and request.tags[RANGE_END] == f"15|{max(expected)}"
+    assert request.tags[RANGE_START] == f"00|{min(expected)}" and request.tags[RANGE_END] == f"03|{max(expected)}"
     assert years_due(when) == [int(k) for k in expected]
 
 

@@ -205,7 +205,7 @@ def test_celery_backfill_with_postgres_equals_the_in_process_run(tmp_path, redis
     assert {"reports", "yoy_metrics"} <= steps
     crawls = [s for s in steps if s.startswith("raw_documents.crawl[")]
     parses = [s for s in steps if s.startswith("parsed_reports.parse[")]
-    assert len(crawls) == len(parses) == 4, steps  # the 16 shards in 4 groups: one crawl and one parse step each
+    assert len(crawls) == len(parses) == 4, steps  # the 4 shards in 4 groups: one crawl and one parse step each
     assert len(_worker_hosts(logs)) == 2, "both workers should have taken steps"
     crawled_by = {g["worker"] for g in metadata["raw_documents"]["crawl_steps"].value}
     parsed_by = {g["worker"] for g in metadata["parsed_reports"]["parse_steps"].value}

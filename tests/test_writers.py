@@ -101,7 +101,7 @@ def test_ingest_during_a_run_waits_for_the_run(tmp_path):
     run_log, ingest_log = tmp_path / "run.log", tmp_path / "ingest.log"
     run = subprocess.Popen([sys.executable, "-m", "gongkai", "run", "--years", "2023:2024", "--data-dir", str(root)],
                            cwd=ROOT, stdout=run_log.open("w"), stderr=subprocess.STDOUT, text=True)
-    _wait_for(run_log, "[raw_documents]", seconds=120)  # the run holds the warehouse now
+    _wait_for(run_log, "[raw_documents/", seconds=120)  # the run holds the warehouse now
     ingest = _gongkai("ingest", str(extra), "--data-dir", str(root), stderr=ingest_log.open("w"))
     _wait_for(ingest_log, "waiting: the warehouse is being written by", seconds=60)
     assert run.wait(timeout=300) == 0, run_log.read_text()

@@ -25,12 +25,26 @@ def write_stage(root: Path, year: int, shard: str, frames: dict[str, pd.DataFram
     tmp.mkdir(parents=True)
     for table, frame in frames.items():
         frame.to_parquet(tmp / f"{table}.parquet", index=False)
+    mark_staged(root, year)
     old = target.with_name(target.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def clear_stage(root: Path, year: int, shard: str) -> None:
+    """A shard with nothing for the year stages nothing (a document that left it leaves no rows), and the
+    year is marked as staged."""
+    shutil.rmtree(stage_dir(root, year, shard), ignore_errors=True)
+    mark_staged(root, year)
+
+
+def mark_staged(root: Path, year: int) -> None:
+    folder = root / STAGING / str(int(year))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".staged").touch()
 
 
 def _shard_dirs(root: Path, year: int) -> list[Path]:
@@ -44,7 +58,7 @@ def read_stage(root: Path, years: list[int], table: str) -> pd.DataFrame:
     parts = []
     for year in years:
         shards = _shard_dirs(root, year)
-        if not shards:
+        if not shards and not (root / STAGING / str(year) / ".staged").exists():
             raise FileNotFoundError(f"{root / STAGING / str(year)} has no staged shard: materialise parsed_reports "
                                     f"for {year} first")
         owner: set[str] = set()
