@@ -10,10 +10,9 @@ import dagster as dg
 from dagster_celery import celery_executor
 
 from assets.definitions import defs as local_defs
-from assets.partitions import PARTITIONS
 
-celery_job = dg.define_asset_job("ingest_years_celery", selection=dg.AssetSelection.all(), partitions_def=PARTITIONS,
-                                 executor_def=celery_executor)
+# partitioned like its assets (year x shard); a run's shards are spread over the workers as steps
+celery_job = dg.define_asset_job("ingest_years_celery", selection=dg.AssetSelection.all(), executor_def=celery_executor)
 
 defs = dg.Definitions(assets=list(local_defs.assets or []), jobs=[celery_job], resources=local_defs.resources)
 
