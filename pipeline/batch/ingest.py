@@ -1,8 +1,8 @@
 """Files and crawls -> raw archive + warehouse. A bad report is recorded and the batch goes on.
 
 Two ways in, one set of functions: `gongkai ingest` loads report by report; the Dagster assets gather
-documents (`gather`: crawl registries, register files), then parse and replace a whole report year
-(`parse_year`).
+documents by shard (`pipeline.batch.shards`: crawl registries, `register_files`), then parse whole
+report years (`parse_years`).
 """
 
 from __future__ import annotations
@@ -129,15 +129,6 @@ def record_document(con: duckdb.DuckDBPyConnection, root: Path, data: bytes, url
     return row
 
 
-def record_failure(con: duckdb.DuckDBPyConnection, url: str, error: str, **extra: object) -> dict:
-    """A document that could not be fetched: its URL and the reason, so nothing vanishes silently."""
-    row = {column: extra.get(column) for column in warehouse.table_columns()["raw_documents"]}
-    row |= {"url": url, "fetched_at": now(), "error": error, "kind": extra.get("kind") or "report"}
-    _insert_documents(con, [row])
-    warehouse.changed(con)
-    return row
-
-
 def _insert_documents(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     frame = pd.DataFrame(rows, columns=warehouse.table_columns()["raw_documents"])
     con.register("incoming_doc", frame)
@@ -251,20 +242,6 @@ def is_registry(source: str) -> bool:
     return source.lower().endswith((".yaml", ".yml"))
 
 
-def gather(con: duckdb.DuckDBPyConnection, root: Path, sources: Iterable[str], years: set[int] | None,
-           progress: Progress | None = None) -> dict[str, object]:
-    """Bring every source's documents into the raw archive: crawl registries, register files and folders."""
-    from pipeline.crawl.crawler import crawl  # only a crawl needs HTTP: `gongkai ingest` starts without it
-    from pipeline.crawl.registry import load_registry
-
-    files = [s for s in sources if not is_registry(s)]
-    out: dict[str, object] = {"files": len(register_files(con, root, files, progress)) if files else 0}
-    for registry in (s for s in sources if is_registry(s)):
-        summary = crawl(load_registry(registry), WarehouseSink(con, root), years, progress)
-        out[registry] = summary
-    return out
-
-
 def _process_safely(data: bytes, source_uri: str, registered: tuple[str, Region] | None = None) -> ReportResult:
     try:
         return process_report(data, source_uri, registered)
@@ -351,12 +328,6 @@ def parse_years(documents: dict[tuple[str, int], list[tuple]], progress: Progres
                 frames[name] = frame.assign(year=frame["year"].fillna(key[1]).astype("int64"))
         out[key] = frames
     return out
-
-
-def parse_year(con: duckdb.DuckDBPyConnection, year: int, progress: Progress | None = None,
-               cache: ParseCache | None = None, processes: int | None = None) -> dict[str, pd.DataFrame]:
-    """Every registered document of a report year, parsed: the year's rows for every table."""
-    return parse_years({("", year): year_documents(con, year)}, progress, cache, processes)[("", year)]
 
 
 SCAN_CHUNK = 256  # files read and looked up together before parsing

@@ -27,7 +27,7 @@ from pipeline.batch.ingest import (
     is_registry,
     iter_files,
     parse_years,
-    record_document,
+    register_files,
     report_year_of,
     year_documents,
 )
@@ -96,12 +96,9 @@ def crawl_shards(root: Path, sources: list[str], shards: Iterable[str] | None, y
     out: dict[str, object] = {"files": 0}
     with open_stores(root, sorted(used)) as cons, _title_reader() as year_of:
         sinks = {shard: WarehouseSink(con, root, year_of) for shard, con in cons.items()}
-        for path in files:
-            shard = shard_of(str(path.resolve()))
-            row = record_document(cons[shard], root, path.read_bytes(), str(path))
-            out["files"] = int(out["files"]) + 1  # type: ignore[call-overload]
-            if progress:
-                progress(f"registered {path.name} (year {row['report_year'] or '?'}, shard {shard})")
+        for shard in sorted({shard_of(str(p.resolve())) for p in files}):
+            mine_files = [str(p) for p in files if shard_of(str(p.resolve())) == shard]
+            out["files"] = int(out["files"]) + len(register_files(cons[shard], root, mine_files, progress))  # type: ignore[call-overload]
         for registry in registries:
             mine = tuple(s for s in registry.sources if source_shard(s) in wanted)
             if mine:
