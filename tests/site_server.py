@@ -25,6 +25,8 @@ class Faults:
     slow: dict[str, float] = field(default_factory=dict)  # path -> seconds to wait before answering
     loops: set[str] = field(default_factory=set)  # path -> redirects to itself (via a second URL)
     gbk: set[str] = field(default_factory=set)  # path -> served as text/html; charset=gbk
+    # path -> (set when it is asked, set by the test to let it be answered): a request caught in flight
+    held: dict[str, tuple[threading.Event, threading.Event]] = field(default_factory=dict)
 
 
 class Site:
@@ -82,6 +84,10 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path in faults.slow:
             time.sleep(faults.slow[path])
+        if path in faults.held:
+            asked, answer = faults.held[path]
+            asked.set()
+            answer.wait(60)
         if faults.flaky.get(path, 0) > 0:
             faults.flaky[path] -= 1
             self._send(500, b"temporarily broken")

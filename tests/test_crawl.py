@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import signal
+import threading
 
 import duckdb
 import pytest
 from conftest import CORPUS, expected_facts, fact_key
+from killing import start
 from site_server import SNAPSHOT_LISTING, Site, build_faults, build_pingtan, registry
 
 from gongkai.cli import main
@@ -233,6 +236,29 @@ def test_pagination_layouts(html, expected):
 ])
 def test_report_titles(title, year):
     assert discover.Link("http://x/a.htm", title).report_year == year
+
+
+def test_a_crawl_stopped_while_a_page_s_attachment_is_in_flight_fetches_it_the_next_night(site, tmp_path):
+    """The page was kept, its attachment not: the page stays due, so the next night follows it again."""
+    asked, answer = threading.Event(), threading.Event()
+    site.faults.held[site.paths["pdf"]] = (asked, answer)
+    root = tmp_path / "d"
+    args = ["crawl", "--sources", str(site.registry), "--years", "2022", "--data-dir", str(root)]
+    proc = start(args, tmp_path / "stopped")
+    try:
+        assert asked.wait(60), (tmp_path / "stopped.err").read_text()[-2000:]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 143
+    finally:
+        answer.set()
+        proc.kill()
+    assert site.paths["article_pdf"] in [p for p, _ in site.log]
+    mark = len(site.log)
+    assert main(args) == 0
+    assert (site.paths["pdf"], 200) in site.log[mark:]
+    with duckdb.connect(str(root / warehouse.WAREHOUSE_FILE), read_only=True) as con:
+        kept = {u for (u,) in con.execute("SELECT url FROM raw_documents WHERE sha256 IS NOT NULL").fetchall()}
+    assert site.base + site.paths["pdf"] in kept
 
 
 def test_crawl_cli_prints_a_summary(site, tmp_path, capsys):

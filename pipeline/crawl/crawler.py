@@ -244,7 +244,9 @@ class Crawl:
         if link.is_attachment:
             await self._document(sink, link.url, year, meta, scope, entry)
             return
-        body, answer = await self._get(sink, link.url, scope, entry)
+        # a page's entry is recorded only once its attachments are kept: a crawl stopped or failing
+        # in between leaves the page due, so the next night fetches what it links to
+        body, answer = await self._get(sink, link.url, scope, None)
         if body is None:
             self._failed(sink, link.url, answer, **meta)
             return
@@ -253,13 +255,13 @@ class Crawl:
         if page is not None and page.published_at:
             meta["published_at"] = page.published_at
         kind = "report" if page is None or page.has_tables or not page.attachments else "page"
-        self._keep(sink, link.url, body, answer, year, meta, kind, entry)
+        self._keep(sink, link.url, body, answer, year, meta, kind, None)
         fetched = await asyncio.gather(*(
             self._document(sink, attachment.url, year, {**meta, "referer": link.url, "link_title": attachment.text},
                            scope, _entry(attachment))
             for attachment in (page.attachments if page is not None else ())))
-        if not all(fetched):  # the page is due again tomorrow, so its failed attachments are tried again
-            self._write(sink.touch, link.url, None)
+        if all(fetched):
+            self._write(sink.touch, link.url, entry)
 
     async def _document(self, sink: Sink, url: str, year: int, meta: dict, scope: Scope, entry: str) -> bool:
         body, answer = await self._get(sink, url, scope, entry)
