@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.documents import parsed_reports, raw_documents
+from assets.documents import documents_archived, parsed_reports, raw_documents
 from assets.metrics import yoy_metrics
 from assets.resources import Gongkai
 from assets.schedules import nightly, nightly_job
@@ -11,6 +11,7 @@ from assets.tables import FACT_ASSETS, reports
 
 defs = dg.Definitions(
     assets=[raw_documents, parsed_reports, reports, *FACT_ASSETS, yoy_metrics],
+    asset_checks=[documents_archived],
     jobs=[nightly_job],
     schedules=[nightly],
     resources={"gongkai": Gongkai()},

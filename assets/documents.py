@@ -11,11 +11,12 @@ from collections import Counter
 
 import dagster as dg
 
+from assets.metadata import check_metadata, describe, per_partition, table_metadata
 from assets.partitions import PARTITIONS, SINGLE_RUN, run_shards, run_years, shard_groups
 from assets.resources import Gongkai
-from pipeline.batch.shards import crawl_shards, merge_documents, parse_shards
+from pipeline.batch.shards import crawl_shards, documents_per_partition, merge_documents, parse_shards
 from pipeline.crawl.crawler import CrawlSummary
-from pipeline.load import warehouse
+from pipeline.load import checks, warehouse
 from pipeline.synth.generate import write_sample
 
 
@@ -48,7 +49,7 @@ def _worker() -> str:
 
 
 @dg.op(pool="warehouse", description="The shards' documents merged into the warehouse's raw_documents and sources.")
-def merge_crawls(context: dg.OpExecutionContext, gongkai: Gongkai, crawled: list[dict]) -> None:
+def merge_crawls(context: dg.AssetExecutionContext, gongkai: Gongkai, crawled: list[dict]) -> None:
     root, years = gongkai.root, run_years(context)
     with warehouse.build_session(root) as con:
         added = merge_documents(con, root)
@@ -57,8 +58,11 @@ def merge_crawls(context: dg.OpExecutionContext, gongkai: Gongkai, crawled: list
                 AND report_year IN ({','.join(map(str, years))}) GROUP BY 1 ORDER BY 1""").fetchall())
         failures = con.execute("SELECT url, error FROM raw_documents WHERE sha256 IS NULL ORDER BY fetched_at DESC "
                                "LIMIT 50").fetchdf()
+        metadata = table_metadata(con, "raw_documents", con.execute("SELECT count(*) FROM raw_documents").fetchall()[0][0])
     gongkai.say(context, f"documents per year: {per_year} ({added} rows added to raw_documents)")
+    per_partition(context, "raw_documents", documents_per_partition(root, years))
     context.add_output_metadata({
+        **metadata,
         "documents_per_year": dg.MetadataValue.json({str(k): v for k, v in per_year.items()}),
         "rows_added": added,
         "files_registered": sum(c["files"] for c in crawled),
@@ -67,11 +71,20 @@ def merge_crawls(context: dg.OpExecutionContext, gongkai: Gongkai, crawled: list
     })
 
 
-@dg.graph_asset(partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, group_name="ingest", kinds={"duckdb"})
+@dg.graph_asset(partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, group_name="ingest", kinds={"duckdb"},
+                description=describe("raw_documents") + " Registries (YAML) are crawled, every host at once "
+                            "and each politely; files and folders are registered. Bytes in DATA_DIR/raw.")
 def raw_documents():
-    """Every source document of the run's years and shards, archived by content hash in DATA_DIR/raw and
-    listed in raw_documents: registries (YAML) are crawled, files and folders registered."""
     return merge_crawls(plan_shards().map(crawl).collect())
+
+
+@dg.asset_check(asset=raw_documents, pool="warehouse", description="Every document's bytes are in the raw archive, and each "
+                "(bytes, URL) is listed once.")
+def documents_archived(gongkai: Gongkai) -> dg.AssetCheckResult:
+    with warehouse.build_session(gongkai.root) as con:
+        outcome = checks.documents_archived(con, gongkai.root)
+    return dg.AssetCheckResult(passed=outcome.passed, description=outcome.description,
+                               metadata=check_metadata(outcome.failing))
 
 
 @dg.op(description="Parse a group of shards' documents of the run's years; stage each (year, shard) as Parquet.")
@@ -82,20 +95,27 @@ def parse(context: dg.OpExecutionContext, gongkai: Gongkai, work: dict) -> dict:
 
 
 @dg.op(description="What the parse steps staged.")
-def staged(context: dg.OpExecutionContext, gongkai: Gongkai, parsed: list[dict]) -> None:
+def staged(context: dg.AssetExecutionContext, gongkai: Gongkai, parsed: list[dict]) -> None:
     facts: Counter = Counter()
+    per_stage: dict[tuple[int, str], int] = {}
     for group in parsed:
-        for counts in group["staged"].values():
+        for stage, counts in group["staged"].items():
             facts.update({t: n for t, n in counts.items() if t not in ("reports", "report_issues", "agencies")})
-    reports = sum(c.get("reports", 0) for group in parsed for c in group["staged"].values())
+            year, shard = stage.split("/")
+            per_stage[(int(year), shard)] = counts.get("reports", 0)
+    reports = sum(per_stage.values())
     gongkai.say(context, f"staged {reports} reports, {sum(facts.values())} facts")
+    per_partition(context, "parsed_reports", per_stage)
     context.add_output_metadata({
-        "reports": reports, "facts_per_table": dg.MetadataValue.json(dict(facts)),
+        "dagster/row_count": reports, "facts_per_table": dg.MetadataValue.json(dict(facts)),
+        "staging": str(gongkai.root / "staging"),
         "parse_steps": dg.MetadataValue.json([{"shards": g["shards"], "worker": g["worker"]} for g in parsed])})
 
 
-@dg.graph_asset(partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, group_name="ingest", kinds={"parquet"},
-                ins={"raw_documents": dg.AssetIn(dagster_type=dg.Nothing)})
+@dg.graph_asset(partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, group_name="ingest",
+                kinds={"parquet", "pandas"}, ins={"raw_documents": dg.AssetIn(dagster_type=dg.Nothing)},
+                description="Each report year's documents parsed (PDF, Word, HTML, text; scans by OCR) into the "
+                            "warehouse's tables as pandas frames, staged as Parquet per year and shard in "
+                            "DATA_DIR/staging. Row count: reports staged.")
 def parsed_reports(raw_documents):
-    """Each report year's documents parsed into the warehouse tables, staged as Parquet per year and shard."""
     return staged(plan_shards(after=raw_documents).map(parse).collect())

@@ -4,27 +4,65 @@
 import dagster as dg
 import pandas as pd
 
+from assets.metadata import check_metadata, describe, per_partition, table_metadata, year_rows
 from assets.partitions import PARTITIONS, SINGLE_RUN, run_years
 from assets.resources import Gongkai
 from assets.tables import FACT_ASSETS, reports
-from pipeline.load import derive, warehouse
+from pipeline.load import checks, derive, staging, warehouse
+
+YOY_CHECKS = [
+    dg.AssetCheckSpec("one_row_per_metric", asset="yoy_metrics", blocking=True,
+                      description="One row per agency, year and metric (two would double a body in any sum)."),
+    dg.AssetCheckSpec("prior_is_last_year", asset="yoy_metrics", blocking=True,
+                      description="Each prior_value is the same body's value of the year before."),
+]
 
 
 @dg.asset(partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, deps=[reports, *FACT_ASSETS], pool="warehouse",
-          group_name="metrics")
+          group_name="metrics", kinds={"duckdb"}, check_specs=YOY_CHECKS, tags={"contract": "SCHEMA.md"},
+          description=describe("yoy_metrics") + " Computed in DuckDB from the fact tables; then the run publishes "
+                      "the warehouse analysts read (a night that changed nothing copies nothing).")
 def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.MaterializeResult:
-    """Each body's metrics against its own previous year; then the warehouse is published."""
     root, years = gongkai.root, run_years(context)
+    _, parts = staging.read_stage_parts(root, years, "reports")
     with warehouse.build_session(root) as con:
         derived = derive.refresh(con, years)
         published = warehouse.publish(con, root)
         movers = _biggest_changes(con, years)
-    gongkai.say(context, f"{derived['yoy_rows']} metric rows; published {published}")
+        rows = year_rows(con, "yoy_metrics", years)
+        metadata = table_metadata(con, "yoy_metrics", rows)
+        counts = _rows_per_partition(con, parts)
+        results = [dg.AssetCheckResult(check_name=o.name, passed=o.passed, description=o.description,
+                                       metadata=check_metadata(o.failing))
+                   for o in (checks.one_metric_row(con, years), checks.prior_is_last_year(con, years))]
+    skipped = bool(derived["skipped"])
+    if skipped:  # nothing was loaded since the last refresh: the rows stand as they were
+        status = {"skipped": "nothing changed since the last refresh: the metrics were not recomputed"}
+        gongkai.say(context, f"skipped: nothing changed since the last refresh ({rows} metric rows for {years})")
+    else:
+        status = {"recomputed_rows": derived["yoy_rows"], "cross_year_issues": derived["cross_year_issues"],
+                  "agencies_unified": derived["agencies_unified"]}
+        gongkai.say(context, f"{rows} metric rows for {years}; published {published}")
+    per_partition(context, "yoy_metrics", counts)
     return dg.MaterializeResult(metadata={
-        "rows": derived["yoy_rows"], "cross_year_issues": derived["cross_year_issues"],
-        "agencies_unified": derived["agencies_unified"], "published": str(published),
+        **metadata, **status, "published": str(published),
         "biggest_changes": dg.MetadataValue.md(movers.to_markdown(index=False) if len(movers) else "(no prior year)"),
-    })
+    }, check_results=results)
+
+
+def _rows_per_partition(con, parts: dict[tuple[int, str], pd.DataFrame]) -> dict[tuple[int, str], int]:
+    """Metric rows by the shard of the report each was computed from."""
+    owners = [f[["report_id"]].assign(year=year, shard=shard) for (year, shard), f in parts.items() if len(f)]
+    if not owners:
+        return {}
+    con.register("report_shards", pd.concat(owners, ignore_index=True))
+    try:
+        return {(int(y), s): n for y, s, n in con.execute("""
+            SELECT y.year, o.shard, count(*) FROM yoy_metrics y
+            JOIN current_reports r ON r.agency_id = y.agency_id AND r.year = y.year
+            JOIN report_shards o ON o.report_id = r.report_id AND o.year = y.year GROUP BY ALL""").fetchall()}
+    finally:
+        con.unregister("report_shards")
 
 
 def _biggest_changes(con, years: list[int]) -> pd.DataFrame:

@@ -29,6 +29,11 @@ def _dimension(key: str, name: str) -> str:
     return dict(zip(PARTITIONS.partition_dimension_names, key.split("|"), strict=True))[name]
 
 
+def partition_of(key: str) -> tuple[int, str]:
+    """A partition key's (year, shard)."""
+    return int(_dimension(key, "year")), _dimension(key, "shard")
+
+
 def run_years(context) -> list[int]:
     return sorted({int(_dimension(k, "year")) for k in context.partition_keys})
 

@@ -1,27 +1,18 @@
 """`gongkai run`: the whole asset graph for a range of report years, in this process, as one run."""
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.instance.ref import InstanceRef
 from dagster._utils.error import SerializableErrorInfo
 
 from assets.definitions import defs
+from assets.instance import instance_at
 from assets.partitions import RANGE_END, RANGE_START, YEARS, range_tags
 from assets.resources import Gongkai
+from assets.schedules import nightly_job
 from pipeline.load.lock import writer_lock
 
 __all__ = ["RANGE_END", "RANGE_START", "check_years", "failure_details", "failures", "materialize_years"]
-
-
-@contextmanager
-def instance_at(root: Path):
-    """A persistent Dagster instance under DATA_DIR/dagster, so `gongkai run`s show in `dagster dev` history."""
-    home = root / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home.resolve()))) as instance:
-        yield instance
 
 
 def check_years(years: list[int]) -> list[str]:
@@ -35,18 +26,20 @@ def check_years(years: list[int]) -> list[str]:
 def materialize_years(years: list[int], root: Path, sources: list[str], progress: bool = True,
                       instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     keys = check_years(sorted(years))
-    assets = list(defs.assets or [])
     resources = {"gongkai": Gongkai(data_dir=str(root), sources=sources, progress=progress)}
+    # the schedule's job, so a run shows in the UI under the job's name, as the nightly's runs do
+    job = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
+                         resources=resources).resolve_job_def(nightly_job.name)
     tags = range_tags([int(k) for k in keys])
     # the progress lines and the failures' summary are the display; Dagster's own log, errors and their
     # traces stay in the instance (and `dagster dev`)
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if progress else "INFO"}}}}
-    kwargs = {"resources": resources, "tags": tags, "raise_on_error": False, "run_config": quiet}
+    kwargs = {"tags": tags, "raise_on_error": False, "run_config": quiet}
     with writer_lock(root):  # the whole run is one writer: an ingest meanwhile waits for its end
         if instance is not None:
-            return dg.materialize(assets, instance=instance, **kwargs)
+            return job.execute_in_process(instance=instance, **kwargs)
         with instance_at(root) as inst:
-            return dg.materialize(assets, instance=inst, **kwargs)
+            return job.execute_in_process(instance=inst, **kwargs)
 
 
 def _root_cause(error: SerializableErrorInfo) -> SerializableErrorInfo:

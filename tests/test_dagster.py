@@ -49,8 +49,18 @@ def _materialised(result: dg.ExecuteInProcessResult) -> set[str]:
     return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
 
 
+def _latest(instance: dg.DagsterInstance, asset: str) -> dict[str, dict]:
+    """Each partition's latest materialisation metadata, as plain values."""
+    out = {}
+    for record in instance.fetch_materializations(dg.AssetKey(asset), limit=1000).records:  # newest first
+        m = record.asset_materialization
+        out.setdefault(m.partition, {k: getattr(v, "value", v) for k, v in m.metadata.items()})
+    return out
+
+
 def test_three_year_backfill_is_one_run_and_rematerialising_adds_no_rows(tmp_path):
     src = _sources(tmp_path / "src", [2021, 2022, 2023])
+    (src / "extra_2022.html").write_bytes(RENDERERS["html"](make_report(SAMPLE_BODIES[2], 2022, random.Random(5))))
     root = tmp_path / "data"
     with dg.instance_for_test() as instance:
         result = materialize_years([2021, 2022, 2023], root, [str(src)], progress=False, instance=instance)
@@ -62,13 +72,49 @@ def test_three_year_backfill_is_one_run_and_rematerialising_adds_no_rows(tmp_pat
                      for t in ("reports", "outcomes", "appeals", "yoy_metrics")}
             years = con.execute("SELECT DISTINCT year FROM reports ORDER BY 1").fetchall()
             prior = con.execute("SELECT count(*) FROM yoy_metrics WHERE year = 2022 AND prior_value IS NOT NULL").fetchone()[0]
+            per_year = {t: dict(con.execute(f"SELECT year, count(*) FROM {t} GROUP BY 1").fetchall())
+                        for t in ("reports", "outcomes", "yoy_metrics")}
         assert years == [(2021,), (2022,), (2023,)]
-        assert first["reports"] == 6 and first["outcomes"] == 6 * 154 and prior > 0
+        assert first["reports"] == 7 and first["outcomes"] == 7 * 154 and prior > 0
+        # one run, yet each partition (year x shard) records its own rows: summed over shards, each year's
+        for table in ("reports", "outcomes", "yoy_metrics"):
+            latest = _latest(instance, table)
+            assert len(latest) == 3 * len(PARTITIONS.get_partitions_def_for_dimension("shard").get_partition_keys())
+            summed = {}
+            for key, metadata in latest.items():
+                year = int(key.keys_by_dimension["year"]) if isinstance(key, dg.MultiPartitionKey) else int(key.split("|")[1])
+                summed[year] = summed.get(year, 0) + metadata["dagster/row_count"]
+                assert metadata["dagster/table_name"] == f"warehouse.main.{table}"
+                columns = {c.name: c.description for c in metadata["dagster/column_schema"].columns}
+                assert columns["year"].startswith("the report year") and all(columns.values()), columns
+            assert summed == per_year[table], (table, summed, per_year[table])
+        assert per_year["reports"][2022] == 3 and per_year["reports"][2021] == 2  # so a year's own count shows
+        assert "予以公开" in {c.name: c.description for c in _latest(instance, "outcomes")[
+            next(iter(_latest(instance, "outcomes")))]["dagster/column_schema"].columns}["outcome"]
         again = materialize_years([2022], root, [str(src)], progress=False, instance=instance)
         assert again.success
         with _published(root) as con:
             second = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in first}
         assert second == first
+        # nothing changed: yoy_metrics says it skipped, and still records the rows the table holds
+        yoy = [e.event_specific_data.materialization.metadata for e in again.get_asset_materialization_events()
+               if e.asset_key.to_user_string() == "yoy_metrics"]
+        assert yoy and all("skipped" in m for m in yoy)
+        assert sum(m["dagster/row_count"].value for m in yoy) == per_year["yoy_metrics"][2022]
+        checks = {(e.asset_key.to_user_string(), e.check_name): e.passed
+                  for e in again.get_asset_check_evaluations()}
+        assert checks[("yoy_metrics", "one_row_per_metric")] and checks[("yoy_metrics", "prior_is_last_year")]
+        assert checks[("raw_documents", "documents_archived")]
+
+
+def test_every_asset_and_check_says_what_it_is():
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.description and len(spec.description) > 40, spec.key
+        assert spec.kinds, spec.key
+    graph = defs.resolve_asset_graph()
+    assert len(graph.asset_check_keys) >= 15
+    for key in graph.asset_check_keys:
+        assert graph.get_check_spec(key).description, key
 
 
 def test_blocking_check_stops_yoy_metrics_and_publishing(tmp_path):
@@ -107,12 +153,12 @@ def test_definitions_declare_the_graph():
     assert job.partitions_def == PARTITIONS and PARTITIONS.get_partitions_def_for_dimension("year") == YEARS
 
 
-def test_dagster_yaml_keeps_storage_under_data_and_serialises_the_warehouse():
+def test_dagster_yaml_sets_no_storage_paths_and_serialises_the_warehouse():
     import yaml
 
     config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
-    assert config["storage"]["sqlite"]["base_dir"].startswith("data/")
-    assert config["concurrency"]["pools"]["default_limit"] == 1
+    assert not {"storage", "run_storage", "event_log_storage", "local_artifact_storage", "compute_logs"} & set(config)
+    assert config["concurrency"]["pools"]["default_limit"] == 1 and config["telemetry"]["enabled"] is False
     # every step that writes the warehouse is in the pool; crawls and parses of shards are not (they run at once)
     pools = {}
     for a in defs.assets:
@@ -130,16 +176,6 @@ def test_definitions_validate_from_the_root(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
-def test_dagster_accepts_the_instance_config(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
-    proc = subprocess.run([sys.executable, "-m", "dagster", "instance", "info"], cwd=home, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "DAGSTER_HOME": str(home)})
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (home / "data" / "dagster" / "storage").is_dir()  # storage under data/, relative to where it runs
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -153,25 +189,38 @@ def _graphql(port: int, query: str) -> dict:
         return json.loads(response.read())
 
 
-def test_dagster_dev_serves_the_asset_graph_and_schedule(tmp_path):
+def test_dagster_dev_shows_the_runs_of_gongkai_run(tmp_path):
+    """The README's way: `gongkai run --data-dir D`, then `DAGSTER_HOME=D/dagster dagster dev`: one instance."""
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    run = subprocess.run([sys.executable, "-m", "gongkai", "run", "--years", "2024", "--data-dir", str(data)],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}  # keep this test's storage out of the checkout
     proc = subprocess.Popen([sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            env={**env, "DAGSTER_HOME": str(data / "dagster")}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 180
-        data = None
+        nodes = None
         while time.monotonic() < deadline:
             try:
-                data = _graphql(port, "{ assetNodes { assetKey { path } } }")
-                if data.get("data", {}).get("assetNodes"):
+                nodes = _graphql(port, """{ assetNodes { assetKey { path } description kinds
+                    assetMaterializations(limit: 1) { runId partition } } }""")["data"]["assetNodes"]
+                if nodes:
                     break
-            except OSError:
+            except (OSError, KeyError, TypeError):
                 pass
             time.sleep(1)
-        assert data and data["data"]["assetNodes"], data
-        keys = {"/".join(n["assetKey"]["path"]) for n in data["data"]["assetNodes"]}
-        assert {"raw_documents", "parsed_reports", "outcomes", "yoy_metrics"} <= keys
+        assert nodes, "dagster dev did not answer"
+        by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
+        assert {"raw_documents", "parsed_reports", "outcomes", "yoy_metrics"} <= set(by_key)
+        runs = _graphql(port, "{ runsOrError { ... on Runs { results { runId status jobName } } } }")
+        (shown,) = runs["data"]["runsOrError"]["results"]
+        assert shown["status"] == "SUCCESS" and shown["jobName"] == "ingest_years"
+        for key, node in by_key.items():  # each asset's latest materialisation is that run's
+            assert node["description"] and node["kinds"], key
+            assert [m["runId"] for m in node["assetMaterializations"]] == [shown["runId"]], key
         schedules = _graphql(port, """{ repositoriesOrError { ... on RepositoryConnection { nodes {
             schedules { name cronSchedule executionTimezone } } } } }""")
         found = [s for repo in schedules["data"]["repositoriesOrError"]["nodes"] for s in repo["schedules"]]

@@ -180,3 +180,15 @@ def merge_documents(con: duckdb.DuckDBPyConnection, root: Path) -> int:
         if len(sources):
             warehouse.upsert_sources(con, sources.to_dict("records"))
     return added
+
+
+def documents_per_partition(root: Path, years: list[int]) -> dict[tuple[int, str], int]:
+    """Report documents (distinct bytes) each shard holds for each of these years."""
+    counts = {}
+    with open_stores(root, SHARDS, read_only=True) as cons:
+        for shard, con in cons.items():
+            for year, n in con.execute(
+                    f"""SELECT report_year, count(DISTINCT sha256) FROM raw_documents WHERE kind = 'report'
+                        AND report_year IN ({','.join(str(int(y)) for y in years) or 'NULL'}) GROUP BY 1""").fetchall():
+                counts[(int(year), shard)] = n
+    return counts

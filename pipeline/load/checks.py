@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -66,3 +68,53 @@ def facts_reference_reports(con: duckdb.DuckDBPyConnection, table: str, years: l
         WHERE f.year IN ({_years(years)}) AND (r.report_id IS NULL OR r.year <> f.year) GROUP BY ALL""").fetchdf()
     return CheckOutcome("facts_reference_reports", rows.empty, f"every {table} row belongs to a loaded report of its year",
                         rows.to_dict("records"))
+
+
+def one_metric_row(con: duckdb.DuckDBPyConnection, years: list[int]) -> CheckOutcome:
+    rows = con.execute(f"""
+        SELECT agency_id, year, metric, count(*) AS rows FROM yoy_metrics WHERE year IN ({_years(years)})
+        GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 500""").fetchdf()
+    return CheckOutcome("one_row_per_metric", rows.empty, "one row per agency, year and metric",
+                        rows.to_dict("records"))
+
+
+def prior_is_last_year(con: duckdb.DuckDBPyConnection, years: list[int]) -> CheckOutcome:
+    """A prior_value is the same body's value of the year before (NULL is allowed: templates that
+    define a metric differently are not compared)."""
+    rows = con.execute(f"""
+        SELECT y.agency_id, y.year, y.metric, y.prior_value, p.value AS last_year_value
+        FROM yoy_metrics y LEFT JOIN yoy_metrics p
+          ON p.agency_id = y.agency_id AND p.metric = y.metric AND p.year = y.year - 1
+        WHERE y.year IN ({_years(years)}) AND y.prior_value IS NOT NULL AND y.prior_value IS DISTINCT FROM p.value
+        ORDER BY ALL LIMIT 500""").fetchdf()
+    return CheckOutcome("prior_is_last_year", rows.empty, "prior_value equals the same body's value a year before",
+                        rows.to_dict("records"))
+
+
+# Reports are due by 31 January (departments) and 31 March (governments): in the weeks after, new
+# reports of the year just ended should keep arriving
+PUBLICATION_SEASON = (2, 3, 4)
+FRESH_DAYS = 14
+
+
+def reports_arriving(con: duckdb.DuckDBPyConnection, today: dt.date, days: int = FRESH_DAYS) -> CheckOutcome:
+    year = today.year - 1
+    if today.month not in PUBLICATION_SEASON:
+        return CheckOutcome("reports_arriving", True, f"outside the publication season (February to April): "
+                            f"not checked on {today}")
+    n = con.execute("SELECT count(*) FROM reports WHERE year = ? AND ingested_at >= ?",
+                    [year, today - dt.timedelta(days=days)]).fetchall()[0][0]
+    return CheckOutcome("reports_arriving", n > 0, f"new reports of {year} loaded within {days} days of {today}",
+                        [] if n else [{"year": year, "new_reports": 0, "since": str(today - dt.timedelta(days=days))}])
+
+
+def documents_archived(con: duckdb.DuckDBPyConnection, root: Path) -> CheckOutcome:
+    """Every document row's bytes are in the raw archive, and each (bytes, URL) is listed once."""
+    failing = [{"raw_path": p, "problem": "missing from the archive"} for (p,) in con.execute(
+        "SELECT DISTINCT raw_path FROM raw_documents WHERE raw_path IS NOT NULL").fetchall()
+        if not (root / p if not Path(p).is_absolute() else Path(p)).is_file()]
+    failing += con.execute("""
+        SELECT url, sha256, count(*) AS rows, 'listed more than once' AS problem FROM raw_documents
+        WHERE sha256 IS NOT NULL GROUP BY url, sha256 HAVING count(*) > 1 LIMIT 200""").fetchdf().to_dict("records")
+    return CheckOutcome("documents_archived", not failing,
+                        "every document's bytes are archived, and each (bytes, URL) is listed once", failing[:200])

@@ -53,9 +53,16 @@ def _shard_dirs(root: Path, year: int) -> list[Path]:
 
 
 def read_stage(root: Path, years: list[int], table: str) -> pd.DataFrame:
-    """A table's staged rows for these years, from every shard. The same bytes fetched by sources of two
-    shards are one report: its rows come from the first shard that staged it."""
-    parts = []
+    """A table's staged rows for these years, from every shard (see `read_stage_parts`)."""
+    return read_stage_parts(root, years, table)[0]
+
+
+def read_stage_parts(root: Path, years: list[int], table: str
+                     ) -> tuple[pd.DataFrame, dict[tuple[int, str], pd.DataFrame]]:
+    """A table's staged rows for these years, from every shard, and the rows each (year, shard) gave.
+    The same bytes fetched by sources of two shards are one report: its rows come from the first shard
+    that staged it."""
+    parts, by_partition = [], {}
     for year in years:
         shards = _shard_dirs(root, year)
         if not shards and not (root / STAGING / str(year) / ".staged").exists():
@@ -71,6 +78,7 @@ def read_stage(root: Path, years: list[int], table: str) -> pd.DataFrame:
                 ids = set(pd.read_parquet(d / "reports.parquet", columns=["report_id"])["report_id"])
                 frame = frame[~frame["report_id"].isin(owner)]
                 owner |= ids
+            by_partition[(int(year), d.name)] = frame
             parts.append(frame)
     parts = [p for p in parts if len(p)]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=table_columns()[table])
@@ -78,4 +86,4 @@ def read_stage(root: Path, years: list[int], table: str) -> pd.DataFrame:
         frame = mark_superseded(frame.assign(superseded_by=None))
     if table == "agencies" and len(frame):  # a body named by reports in two shards is one row
         frame = frame.groupby("agency_id", as_index=False, sort=False).first()[table_columns()[table]]
-    return frame
+    return frame, by_partition
