@@ -8,15 +8,21 @@ log file that holds its trace (`gongkai.guard`).
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import difflib
 import json
+import math
 import os
+import shutil
 import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import pandas as pd
 
 from gongkai.guard import (
     FAILED,
@@ -142,28 +148,117 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sql(args: argparse.Namespace) -> int:
-    if not args.query.strip():
+def _query_text(args: argparse.Namespace) -> str:
+    if args.file is not None and args.query is not None:
+        raise UsageError("give the query or --file, not both")
+    if args.file is not None:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--file {args.file}: cannot read it ({exc})") from exc
+    else:
+        text = args.query or ""
+    if not text.strip():
         raise UsageError("the query is empty: gongkai sql \"SELECT count(*) FROM reports\"")
+    return text
+
+
+def _sql(args: argparse.Namespace) -> int:
+    query = _query_text(args)
     con = _open_published(args, query_only=True)
     try:
-        frame = con.execute(args.query).fetchdf()
+        if args.format == "table":
+            relation = con.sql(query)
+            if relation is not None:  # None: a statement with no result (DuckDB's client prints nothing either)
+                # DuckDB's own rendering: NULL as NULL, integers as integers, types under the names, CJK aligned
+                width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 10_000
+                relation.show(max_rows=args.max_rows or sys.maxsize, max_width=width)
+        else:
+            _write_rows(con.execute(query), args.format)
     except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
         raise RunFailed(f"the warehouse is read-only to `gongkai sql` (queries only: no changes, files, "
                         f"ATTACH, extensions or settings): {_first_lines(exc)}") from exc
     except duckdb.CatalogException as exc:
-        raise RunFailed(f"{_first_lines(exc)}\n(the tables and views: gongkai sql \"SHOW TABLES\")") from exc
+        raise RunFailed(f"{_first_lines(exc)}\n(the tables and views: gongkai tables)") from exc
     except duckdb.Error as exc:  # duckdb's own words say what is wrong with the query
         raise RunFailed(_first_lines(exc, 4)) from exc
     finally:
         con.close()
-    if args.format == "csv":
-        frame.to_csv(sys.stdout, index=False)
-    elif args.format == "json":
-        print(json.dumps(json.loads(frame.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1))
-    else:
-        print(frame.to_string(index=False) if len(frame) else "(no rows)")
     return 0
+
+
+def _write_rows(cursor: duckdb.DuckDBPyConnection, fmt: str) -> None:
+    """CSV (NULL empty, as DuckDB's COPY writes it) or JSON (NULL as null), streamed."""
+    columns = [d[0] for d in cursor.description or []]
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+    else:
+        sys.stdout.write("[")
+    first = True
+    while batch := cursor.fetchmany(10_000):
+        for row in batch:
+            if fmt == "csv":
+                writer.writerow(["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in row])
+            else:
+                record = {c: (None if isinstance(v, float) and math.isnan(v) else v) for c, v in zip(columns, row, strict=True)}
+                sys.stdout.write(("" if first else ",") + "\n " + json.dumps(record, ensure_ascii=False, default=str))
+            first = False
+    if fmt == "json":
+        sys.stdout.write("\n]\n" if not first else "]\n")
+
+
+def _tables(args: argparse.Namespace) -> int:
+    """The warehouse's tables and views with their meanings; with a name, its columns."""
+    from pipeline.analysis.catalog import columns, tables
+
+    con = _open_published(args)
+    try:
+        if args.name is None:
+            frame = tables(con)
+        else:
+            frame = columns(con, args.name)
+            if frame.empty:
+                known = tables(con)["name"].tolist()
+                close = difflib.get_close_matches(args.name, known, n=3, cutoff=0.5)
+                hint = f"; did you mean {', '.join(close)}?" if close else f"; the tables: {', '.join(known)}"
+                raise UsageError(f"no table or view {args.name!r}{hint}")
+    finally:
+        con.close()
+    print(_aligned(frame))
+    return 0
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _aligned(frame: pd.DataFrame) -> str:
+    """Text left, numbers right, by display width (pandas counts a CJK character as one column)."""
+    cells = [[str(c) for c in frame.columns]] + [["" if pd.isna(v) else str(v) for v in row]
+                                                 for row in frame.itertuples(index=False)]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(frame.columns))]
+    lines = []
+    for row in cells:
+        padded = [(" " * (w - _width(v)) + v) if num else (v + " " * (w - _width(v)))
+                  for v, w, num in zip(row, widths, numeric, strict=True)]
+        lines.append("  ".join(padded).rstrip())
+    return "\n".join(lines)
+
+
+def _ui(args: argparse.Namespace) -> int:
+    """`dagster dev` on this data dir's Dagster instance (the one `gongkai run` writes)."""
+    from assets.instance import dagster_home
+
+    home = dagster_home(_root(args))
+    project = Path(__file__).resolve().parents[1]
+    command = ["dagster", "dev", "-m", "assets.definitions", "-h", args.host, "-p", str(args.port)]
+    print(f"DAGSTER_HOME={home} {' '.join(command)}  (in {project})", flush=True)
+    os.chdir(project)
+    os.execvpe(command[0], command, {**os.environ, "DAGSTER_HOME": str(home)})
+    return 0  # not reached
 
 
 def _first_lines(exc: BaseException, n: int = 2) -> str:
@@ -284,7 +379,7 @@ def _export(args: argparse.Namespace) -> int:
         written = export(con, out, args.format)
     finally:
         con.close()
-    print(f"exported {len(written)} tables to {out} as {args.format}")
+    print(f"exported {len(written)} tables and views to {out} as {args.format}, with {out / 'manifest.json'}")
     return 0
 
 
@@ -296,48 +391,94 @@ class _Parser(argparse.ArgumentParser):
 
 
 YEARS_HELP = "report years: 2019:2025, 2021 or 2019,2021 (default: 2019 to last year)"
-DATA_HELP = "the data dir: raw archive, warehouse, logs (default: $GONGKAI_DATA_DIR or data/)"
+DATA_HELP = "the data dir: raw archive, warehouse, Dagster's instance, logs (default: $GONGKAI_DATA_DIR or data/)"
+DESCRIPTION = """\
+China's government information-disclosure annual reports (政府信息公开工作年度报告): crawled from the
+bodies' own sites, read from PDF, Word, HTML and text, and loaded into a DuckDB warehouse of every
+number of the standard tables 二, 三 and 四, with year-over-year metrics."""
+EXAMPLES = """\
+examples:
+  gongkai run                                   the whole job on the bundled sample (synthetic reports)
+  gongkai run --sources sources.yaml --years 2024
+                                                crawl a registry's sites for 2024 and load what they list
+  gongkai ingest reports/                       load report files you already have
+  gongkai tables                                what the warehouse holds; gongkai tables outcomes: its columns
+  gongkai sql "SELECT year, count(*) FROM reports GROUP BY ALL ORDER BY 1"
+  gongkai sql --file query.sql --format csv > out.csv
+  gongkai compare 黑龙江省双鸭山市宝山区 --chart baoshan.png
+  gongkai export exported/                      every table as Parquet, with manifest.json
+  gongkai ui                                    Dagster's UI on this data dir's runs and assets
+
+The analyst's guide (docs/analyst-guide.md) has queries to start from. Exit codes: 0 done, 1 failed,
+2 a mistake on the command line, 130 Ctrl-C, 143 SIGTERM."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gongkai")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gongkai", description="China's government information-disclosure annual reports "
-                     "(政府信息公开工作年度报告): crawl, parse and load them into a DuckDB warehouse.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("ingest", help="load report files (or folders, recursively) into the warehouse")
-    p.add_argument("paths", nargs="+", help="report files or folders")
-    p.add_argument("--data-dir", help=DATA_HELP)
-    p.set_defaults(func=_ingest)
-    p = sub.add_parser("sql", help="run a read-only query against the warehouse")
-    p.add_argument("query", help="one SQL query (DuckDB's dialect)")
-    p.add_argument("--data-dir", help=DATA_HELP)
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="how to print the rows")
-    p.set_defaults(func=_sql)
-    p = sub.add_parser("sample", help="write the synthetic sample reports")
-    p.add_argument("out", help="the folder to write the sample site and its registry to")
-    p.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
-    p.set_defaults(func=_sample)
-    p = sub.add_parser("crawl", help="fetch the reports that the registry's sites list into the raw archive")
-    p.add_argument("--sources", help="the source registry (YAML); default: the bundled sample site")
-    p.add_argument("--years", help=YEARS_HELP)
-    p.add_argument("--data-dir", help=DATA_HELP)
-    p.set_defaults(func=_crawl)
-    p = sub.add_parser("run", help="the main job: every asset for the years, in-process (default: the bundled sample)")
-    p.add_argument("--sources", nargs="*", help="a source registry (YAML) to crawl, or report files and folders "
-                                                "(default: the bundled sample site)")
+    parser = _Parser(prog="gongkai", description=DESCRIPTION, epilog=EXAMPLES,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"gongkai {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    p = sub.add_parser("run", help="the main job: crawl, parse, load and derive the years, as one Dagster run",
+                       description="The whole Dagster asset graph for the report years, in this process, as one "
+                                   "run of the ingest_years job (shown in `gongkai ui`).")
+    p.add_argument("--sources", nargs="*", metavar="SOURCE",
+                   help="a source registry (YAML) to crawl, or report files and folders (default: the bundled sample site)")
     p.add_argument("--years", help=YEARS_HELP)
     p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_run)
+    p = sub.add_parser("crawl", help="fetch the reports that the registry's sites list into the raw archive")
+    p.add_argument("--sources", metavar="REGISTRY", help="the source registry (YAML); default: the bundled sample site")
+    p.add_argument("--years", help=YEARS_HELP)
+    p.add_argument("--data-dir", help=DATA_HELP)
+    p.set_defaults(func=_crawl)
+    p = sub.add_parser("ingest", help="load report files (or folders, recursively) into the warehouse")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (PDF, Word, HTML, text)")
+    p.add_argument("--data-dir", help=DATA_HELP)
+    p.set_defaults(func=_ingest)
+    p = sub.add_parser("sql", help="run a read-only query against the warehouse",
+                       description="Run one read-only query (DuckDB's SQL) against the published warehouse and "
+                                   "print its rows as DuckDB's own client does. `gongkai tables` lists what to query.")
+    p.add_argument("query", nargs="?", help="the query, e.g. \"SELECT * FROM reports LIMIT 5\" (or --file)")
+    p.add_argument("--file", metavar="QUERY.sql", help="read the query from this file")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="table (default; NULL shown as NULL), csv (NULL as empty) or json (NULL as null)")
+    p.add_argument("--max-rows", type=int, default=40, metavar="N",
+                   help="rows a table shows, the first and last halves (default 40, as DuckDB's client; 0: all)")
+    p.add_argument("--data-dir", help=DATA_HELP)
+    p.set_defaults(func=_sql)
+    p = sub.add_parser("tables", help="the warehouse's tables and views, or one's columns, with their meanings")
+    p.add_argument("name", nargs="?", help="a table or view: list its columns, types and meanings")
+    p.add_argument("--data-dir", help=DATA_HELP)
+    p.set_defaults(func=_tables)
     p = sub.add_parser("compare", help="one body's metrics by year, side by side; --chart draws them")
     p.add_argument("agency", help="agency_id, name, or name with region (黑龙江省双鸭山市宝山区)")
     p.add_argument("--years", help=YEARS_HELP)
-    p.add_argument("--chart", help="write a chart: FILE.png or FILE.html")
+    p.add_argument("--chart", metavar="FILE", help="write a chart: FILE.png or FILE.html")
     p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_compare)
-    p = sub.add_parser("export", help="every table and view, one file each, for other tools")
-    p.add_argument("out", help="the folder to write to")
+    p = sub.add_parser("export", help="every table and view, one file each, with a manifest, for other tools")
+    p.add_argument("out", metavar="DIR", help="the folder to write the files and manifest.json to")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (default parquet)")
     p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_export)
+    p = sub.add_parser("sample", help="write the synthetic sample site and its source registry")
+    p.add_argument("out", metavar="DIR", help="the folder to write the sample site and its registry to")
+    p.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
+    p.set_defaults(func=_sample)
+    p = sub.add_parser("ui", help="Dagster's UI (dagster dev) on this data dir's runs, assets and schedule")
+    p.add_argument("--data-dir", help=DATA_HELP)
+    p.add_argument("--host", default="127.0.0.1", help="the address to serve on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=3000, help="the port (default 3000)")
+    p.set_defaults(func=_ui)
     return parser
 
 

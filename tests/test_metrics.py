@@ -84,6 +84,23 @@ def test_every_query_of_the_analyst_guide_runs(corpus_warehouse):
     assert sum(1 for r in results if len(r)) >= 10  # they answer something on the corpus
 
 
+def test_every_query_of_the_analyst_guide_answers_on_the_bundled_sample(tmp_path, capsys):
+    """The README's first command, then each query of the guide as an analyst would paste it."""
+    root = tmp_path / "data"
+    assert main(["run", "--data-dir", str(root)]) == 0
+    with _con(root) as con:
+        empty = [n for n, q in enumerate(_guide_queries(), 1) if not con.execute(q).fetchall()]
+        # two bodies share the short name 宝山区人民政府: every listing of bodies says where each is
+        fees = con.execute(_guide_queries()[8]).fetchdf()
+    assert empty == []
+    assert set(fees[fees["name"] == "宝山区人民政府"]["province"]) == {"上海市", "黑龙江省"}
+    capsys.readouterr()
+    query = tmp_path / "q.sql"
+    query.write_text(_guide_queries()[5], encoding="utf-8")
+    assert main(["sql", "--file", str(query), "--data-dir", str(root), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("outcome,value\ntotal,")
+
+
 def test_metrics_doc_is_the_catalogue():
     doc = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert doc == catalogue_markdown()
@@ -94,7 +111,7 @@ def test_compare_prints_the_table_and_draws_readable_charts(corpus_warehouse, tm
     png, page = tmp_path / "pt.png", tmp_path / "pt.html"
     assert main(["compare", "平潭综合实验区", "--data-dir", str(corpus_warehouse), "--chart", str(png)]) == 0
     out = capsys.readouterr().out
-    assert "requests_received" in out and "2019" in out and "2025" in out and "Δ% 2025" in out
+    assert "requests_received" in out and "2019" in out and "2025" in out and "Δ 2025" in out
     assert "154" in out and "218" in out  # 2025 and 2024 requests received
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
     assert main(["compare", "平潭综合实验区", "--data-dir", str(corpus_warehouse), "--chart", str(page)]) == 0
@@ -164,11 +181,15 @@ def test_timeliness_and_coverage_from_a_crawl(tmp_path):
     root = tmp_path / "data"
     assert main(["run", "--sources", str(registry), "--years", "2019:2025", "--data-dir", str(root)]) == 0
     with _con(root) as con:
-        missing = con.execute("SELECT DISTINCT source_id FROM coverage WHERE missing").fetchall()
+        missing = con.execute("SELECT DISTINCT source_id, year FROM coverage WHERE missing "
+                              "AND source_id <> 'nobody'").fetchall()
+        nobody = con.execute("SELECT count(*), count(*) FILTER (WHERE missing) FROM coverage "
+                             "WHERE source_id = 'nobody'").fetchone()
         late = con.execute("""SELECT y.year FROM yoy_metrics y JOIN agencies a USING (agency_id)
                               WHERE metric = 'published_late' AND value = 1 AND a.province = '江苏省'
                               ORDER BY 1""").fetchall()
-    assert missing == [("nobody",)]
+    assert nobody == (7, 7)  # a body that published nothing is missing every year
+    assert missing == [("jiangsu-huaian-hongze", 2020)]  # the sample's broken-off upload is no report
     assert late == [(2021,), (2024,)]  # the sample publishes every third year's report in March
 
 

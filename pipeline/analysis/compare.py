@@ -67,35 +67,46 @@ def closest_agencies(con: duckdb.DuckDBPyConnection, query: str, n: int = 5) -> 
 
 
 def compare_frame(con: duckdb.DuckDBPyConnection, agency_id: str, years: list[int]) -> pd.DataFrame:
-    """Metrics (rows) by year (columns) for one body, plus the last year's change."""
+    """Metrics (rows) by year (columns) for one body, plus the last year's change: in percent for counts
+    and amounts, in percentage points for shares, as a before → after for flags."""
     rows = con.execute("""
-        SELECT metric, year, value, pct_change FROM yoy_metrics
+        SELECT metric, year, value, prior_value, change, pct_change FROM yoy_metrics
         WHERE agency_id = ? AND year BETWEEN ? AND ?""", [agency_id, min(years), max(years)]).fetchdf()
     if rows.empty:
         return pd.DataFrame()
-    wide = rows.pivot_table(index="metric", columns="year", values="value", aggfunc="first")
+    wide = rows.pivot_table(index="metric", columns="year", values="value", aggfunc="first", dropna=False)
     wide = wide.reindex([m for m in COMPARE_METRICS if m in wide.index])
-    last = int(rows["year"].max())
-    change = rows[rows["year"] == last].set_index("metric")["pct_change"]
-    wide[f"Δ% {last}"] = change.reindex(wide.index) * 100
+    last = rows[rows["year"] == rows["year"].max()].set_index("metric")
+    wide[f"Δ {int(rows['year'].max())}"] = [_change(METRIC_BY_CODE[m].unit, last.loc[m]) if m in last.index else None
+                                            for m in wide.index]
     wide.index = [f"{METRIC_BY_CODE[m].label_zh} {m}" for m in wide.index]
     return wide
 
 
+def _change(unit: str, row: pd.Series) -> str | None:
+    if pd.isna(row["prior_value"]) or pd.isna(row["value"]):
+        return None
+    if unit == "ratio":  # a share's change is in percentage points: 2% -> 4% is +2.0 pp, not +100%
+        return f"{row['change'] * 100:+.1f} pp"
+    if unit == "flag":
+        return "unchanged" if row["change"] == 0 else f"{row['prior_value']:.0f} → {row['value']:.0f}"
+    return None if pd.isna(row["pct_change"]) else f"{row['pct_change'] * 100:+.1f}%"
+
+
 def format_compare(frame: pd.DataFrame) -> str:
     def cell(value: object, metric: str, column: object) -> str:
-        if pd.isna(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
             return "—"
-        if str(column).startswith("Δ"):
-            return f"{value:+.1f}%"
-        code = metric.rsplit(" ", 1)[-1]
-        unit = METRIC_BY_CODE[code].unit
+        if isinstance(value, str):
+            return value
+        unit = METRIC_BY_CODE[metric.rsplit(" ", 1)[-1]].unit
         if unit == "ratio":
             return f"{value * 100:.1f}%"
         return f"{value:,.2f}" if unit == "wan_yuan" else f"{value:,.0f}"
 
     shown = pd.DataFrame({c: [cell(v, m, c) for m, v in frame[c].items()] for c in frame.columns}, index=frame.index)
-    return shown.to_string()
+    with pd.option_context("display.unicode.east_asian_width", True):  # a CJK character takes two columns
+        return shown.to_string()
 
 
 def chart_series(con: duckdb.DuckDBPyConnection, agency_id: str, years: list[int]) -> pd.DataFrame:

@@ -32,6 +32,7 @@ CODE_LABELS = {
     "penalty": "行政处罚", "coercion": "行政强制", "amount_wan_yuan": "金额（万元）", "projects": "采购项目数量",
     "review": "行政复议", "litigation_direct": "未经复议直接起诉", "litigation_after_review": "复议后起诉",
     "upheld": "维持", "corrected": "纠正", "pending": "尚未审结",
+    "appeals.other": "其他结果",  # a code whose label differs by table: TABLE.code
 }
 
 FACT_DESCRIPTIONS = {
@@ -149,7 +150,8 @@ def _codes(table: str, dim: str) -> list[str]:
 def _fact_columns(table: str) -> dict[str, str]:
     out = dict(_COMMON)
     for dim in FACT_DIMS[table]:
-        out[dim] = "; ".join(f"{c} {CODE_LABELS.get(c, '')}".strip() for c in _codes(table, dim))
+        out[dim] = "; ".join(f"{c} {CODE_LABELS.get(f'{table}.{c}') or CODE_LABELS.get(c, '')}".strip()
+                             for c in _codes(table, dim))
     unit = "amounts in 万元 (printed in 元: converted), counts as printed" if FACT_TABLES[table] == "DOUBLE" \
         else "a count"
     out["value"] = f"the number: {unit}; blank, — or 无 in a defined cell is 0 (noted in report_issues)"

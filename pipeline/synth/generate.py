@@ -479,6 +479,11 @@ SAMPLE_SOURCES = (  # the registry entries of the sample site, one per body
 PER_PAGE = 4  # listing entries per page, so that the sample has pagination
 
 
+# The bundled sample shows what real sites do (body index, report year -> quirk): a report whose totals
+# do not add up, a carry-over that is not last year's 结转下年度, and an attachment broken off mid-upload
+SAMPLE_QUIRKS = {(0, 2022): "inconsistent", (1, 2021): "carry_over", (2, 2020): "truncated"}
+
+
 def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026),
                  bodies: Sequence[tuple[Body, str, list[str]]] | None = None, formats: Sequence[str] = FORMATS[:3],
                  base_url: str = "file:") -> Path:
@@ -492,14 +497,20 @@ def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026),
     registry = ["# The bundled sample site: synthetic reports written by pipeline/synth/generate.py", "settings:",
                 "  delay_seconds: 0", "sources:"]
     chosen = bodies or [(body, sid, region) for body, (sid, region) in zip(SAMPLE_BODIES, SAMPLE_SOURCES, strict=True)]
+    quirks = SAMPLE_QUIRKS if bodies is None else {}
     for b, (body, source_id, region) in enumerate(chosen):
         site = out / source_id
         entries = []
         forward = None
         for y, year in enumerate(years):
             fmt = formats[(b + y) % len(formats)]  # html pages, pdf and docx attachments in rotation
-            report = make_report(body, year, rng, carried_over=forward)
+            quirk = quirks.get((b, year))
+            if quirk == "carry_over" and forward is not None:  # not last year's 结转下年度
+                forward = tuple(v + 1 for v in forward)
+            report = make_report(body, year, rng, break_rule=quirk == "inconsistent", carried_over=forward)
             forward = report.values["applications:carried_forward"]
+            if quirk == "truncated":
+                fmt = "pdf"
             style = Style(quirks=y % 2 == 1, rng=random.Random(seed + y))
             article = site / str(year + 1) / f"t{year + 1}0120_{b}{y}.html"
             published = f"{year + 1}-{'03' if y % 3 == 2 else '01'}-{10 + 2 * y:02d}"  # some published late
@@ -507,7 +518,9 @@ def write_sample(out: Path, seed: int = 0, years: range = range(2019, 2026),
             if fmt == "html":
                 _write_once(article, lambda r=report, s=style: render_html(r, style=s))
             else:  # the attachment first: a page never links a file that is not there yet
-                _write_once(article.parent / f"report_{year}.{fmt}", lambda r=report, s=style, f=fmt: RENDERERS[f](r, style=s))
+                cut = 2500 if quirk == "truncated" else None  # an upload broken off: nothing can be read
+                _write_once(article.parent / f"report_{year}.{fmt}",
+                            lambda r=report, s=style, f=fmt, c=cut: RENDERERS[f](r, style=s)[:c])
                 _write_once(article, lambda r=report, f=fmt, p=published, y=year:
                             _article_page(title(r), p, f"report_{y}.{f}").encode("utf-8"))
             entries.append((title(report), f"{year + 1}/{article.name}", published))
