@@ -90,7 +90,34 @@ class Crawl:
         self.recheck = dt.timedelta(days=registry.settings.recheck_days)
 
     def run(self) -> CrawlSummary:
-        return asyncio.run(self._run())
+        return asyncio.run(self._stoppable())
+
+    async def _stoppable(self) -> CrawlSummary:
+        """The crawl, stopped by a stop signal wherever it lands. A signal handler raises in whatever runs;
+        asyncio logs an exception raised in a callback and goes on, unless it is KeyboardInterrupt or
+        SystemExit: so a stop (a BaseException, not an Exception) met there cancels the crawl, whose
+        `finally` keeps what was found, and is raised again here."""
+        crawl = asyncio.ensure_future(self._run())
+        stops: list[BaseException] = []
+
+        def on_error(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+            error = context.get("exception")
+            if error is not None and not isinstance(error, Exception):
+                stops.append(error)
+                crawl.cancel()
+            else:
+                loop.default_exception_handler(context)
+
+        asyncio.get_running_loop().set_exception_handler(on_error)
+        try:
+            summary = await crawl
+        except asyncio.CancelledError:
+            if stops:
+                raise stops[0] from None
+            raise
+        if stops:
+            raise stops[0]
+        return summary
 
     async def _run(self) -> CrawlSummary:
         self._db = ThreadPoolExecutor(1, thread_name_prefix="sink")
