@@ -79,7 +79,10 @@ def _named_cases(p: dict[str, Path]) -> list[tuple[list[str], int, str]]:
         (["run", "--sources", str(p["folder_yaml"])], 2, "cannot read the registry"),
         (["crawl", "--sources", str(p["half"]), *data], 2, "missing"),
         (["sql", "SELEC 1", *data], 1, "syntax error"),
-        (["sql", "SELECT * FROM no_such_table", *data], 1, "SHOW TABLES"),
+        (["sql", "SELECT * FROM no_such_table", *data], 1, "gongkai tables"),
+        (["sql", "SELECT 1", "--file", "q.sql", *data], 2, "not both"),
+        (["sql", "--file", str(p["base"] / "no.sql"), *data], 2, "cannot read it"),
+        (["tables", "outcome", *data], 2, "did you mean outcomes"),
         (["sql", "", *data], 2, "the query is empty"),
         (["sql", "SELECT 1", "--data-dir", str(p["base"] / "empty_dir")], 2, "no warehouse at"),
         (["compare", "北京市", *data], 2, "the closest:"),
@@ -140,7 +143,7 @@ def test_an_internal_error_is_one_line_naming_the_log_that_holds_its_trace(tmp_p
 # --- generated hostile command lines --------------------------------------------------------------
 HOSTILE_YEARS = ["abc", "2025:2019", "1999", "2019:99999999999", "", " ", "１２", "2019::2020", ":", ",", "-1",
                  "2030", "2019:2020:2021", "二〇二一", "2019-2021", "0x7e3"]
-COMMANDS = ["ingest", "sql", "sample", "crawl", "run", "compare", "export"]
+COMMANDS = ["ingest", "sql", "sample", "crawl", "run", "compare", "export", "tables"]
 
 
 @st.composite
