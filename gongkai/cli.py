@@ -257,7 +257,8 @@ def _ui(args: argparse.Namespace) -> int:
     command = ["dagster", "dev", "-m", "assets.definitions", "-h", args.host, "-p", str(args.port)]
     print(f"DAGSTER_HOME={home} {' '.join(command)}  (in {project})", flush=True)
     os.chdir(project)
-    os.execvpe(command[0], command, {**os.environ, "DAGSTER_HOME": str(home)})
+    # this interpreter's dagster (a virtual environment need not be on the PATH)
+    os.execve(sys.executable, [sys.executable, "-m", *command], {**os.environ, "DAGSTER_HOME": str(home)})
     return 0  # not reached
 
 

@@ -190,16 +190,17 @@ def _graphql(port: int, query: str) -> dict:
 
 
 def test_dagster_dev_shows_the_runs_of_gongkai_run(tmp_path):
-    """The README's way: `gongkai run --data-dir D`, then `DAGSTER_HOME=D/dagster dagster dev`: one instance."""
+    """The README's way: `gongkai run --data-dir D`, then `gongkai ui --data-dir D` (DAGSTER_HOME=D/dagster
+    dagster dev): one instance."""
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     run = subprocess.run([sys.executable, "-m", "gongkai", "run", "--years", "2024", "--data-dir", str(data)],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT,
-                            env={**env, "DAGSTER_HOME": str(data / "dagster")}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-m", "gongkai", "ui", "--data-dir", str(data), "--port", str(port)],
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 180
         nodes = None
