@@ -264,7 +264,8 @@ class Crawl:
 
     async def _report_link(self, sink: Sink, link: discover.Link, year: int, listing: str, scope: Scope,
                            context: dict, entry: str) -> None:
-        meta = {**context, "referer": listing, "link_title": link.text, "published_at": link.date}
+        meta = {**context, "referer": listing, "link_title": link.text, "published_at": link.date,
+                "published_at_source": "listing" if link.date else None}
         if self._fresh(self._state(sink, link.url), entry):
             self.summary.not_due += 1
             return
@@ -279,8 +280,10 @@ class Crawl:
             return
         root = discover.parse_html(body, answer.content_type if answer else None)
         page = discover.article(root, link.url) if root is not None else None
-        if page is not None and page.published_at:
-            meta["published_at"] = page.published_at
+        if page is not None and page.published_at:  # the page's labelled date before the listing's
+            if link.date and abs(dt.date.fromisoformat(page.published_at) - dt.date.fromisoformat(link.date)).days > 7:
+                meta["dates_disagree"] = f"listing {link.date}, page {page.published_at} ({page.published_at_source})"
+            meta["published_at"], meta["published_at_source"] = page.published_at, page.published_at_source
         kind = "report" if page is None or page.has_tables or not page.attachments else "page"
         self._keep(sink, link.url, body, answer, year, meta, kind, None)
         fetched = await asyncio.gather(*(

@@ -21,8 +21,12 @@ _CREATE_PAGE = re.compile(r"createPage(?:HTML|Html)?\(\s*(?:['\"][^'\"]*['\"]\s*
                           r"\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
 _YEAR_IN = re.compile(r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_PUBLISHED = re.compile(r"(?:发布日期|发布时间|发文日期|成文日期|公开日期|日期|时间)\s*[:：]\s*"
-                        r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+# A page's publication date, where bodies print it: a labelled field. 成文日期 and 发文日期 are when the
+# text was written or issued, 采集时间 when a copy was saved, and an unlabelled date in a header is the
+# site's clock: none of them is the publication date. A bare 日期/时间 counts only as a label of its own.
+_PUBLISHED = re.compile(r"(公开日期|公开时间|发布日期|发布时间|发表日期|发表时间|(?<![\u4e00-\u9fff])日期|(?<![\u4e00-\u9fff])时间)"
+                        r"\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_DATE_META = ("PubDate", "pubdate", "publishdate", "PublishDate", "firstpublishedtime", "article:published_time")
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,21 @@ class Article:
     published_at: str | None
     attachments: tuple[Link, ...]
     has_tables: bool  # the page itself carries the report's tables
+    published_at_source: str | None = None  # where the date was read: meta:NAME, publishtime, label:公开日期
+
+
+def published_date(root: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
+    """(date, where it was read): the CMS's meta tags, its <publishtime> field, then a labelled field."""
+    for name in _DATE_META:
+        for hit in root.xpath(f'//meta[@name="{name}" or @property="{name}"]/@content'):
+            if iso_date(str(hit)):
+                return iso_date(str(hit)), f"meta:{name}"
+    for hit in root.xpath("//publishtime//text()"):
+        if iso_date(str(hit)):
+            return iso_date(str(hit)), "publishtime"
+    if m := _PUBLISHED.search(normalise(root.text_content())):
+        return iso_date(m.group(2)), f"label:{m.group(1)}"
+    return None, None
 
 
 def article(root: lxml.html.HtmlElement, url: str) -> Article:
@@ -132,20 +151,11 @@ def article(root: lxml.html.HtmlElement, url: str) -> Article:
         if hit and str(hit[0]).strip():
             title = normalise(re.split(r"[_|]", str(hit[0]).strip())[0])
             break
-    published = None
-    for xpath in ('//meta[@name="PubDate"]/@content', '//meta[@name="pubdate"]/@content',
-                  '//meta[@name="firstpublishedtime"]/@content'):
-        hit = root.xpath(xpath)
-        if hit and iso_date(str(hit[0])):
-            published = iso_date(str(hit[0]))
-            break
-    text = normalise(root.text_content())
-    if published is None and (m := _PUBLISHED.search(text)):
-        published = iso_date(m.group(1))
-    flat = compact(text)
+    published, source = published_date(root)
+    flat = compact(normalise(root.text_content()))
     has_tables = bool(root.xpath("//table")) and ("本年新收" in flat or "第二十条" in flat)
     attachments = tuple(link for link in links(root, url) if link.is_attachment)
-    return Article(title, published, attachments, has_tables)
+    return Article(title, published, attachments, has_tables, source)
 
 
 # --- the report column of a portal -------------------------------------------------------------

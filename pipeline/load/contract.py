@@ -55,6 +55,7 @@ TABLE_DESCRIPTIONS = {
     "fetch_state": "The crawler's memory of each URL: validators for conditional GET and the listing entry.",
     "yoy_metrics": "Each body's metrics against its own previous year, one row per agency, year and metric.",
     "metric_definitions": "What each metric of yoy_metrics means, its unit and the templates it spans.",
+    "deadlines": "When reports are due: the law and article, the levels and report years it governs, the date.",
     **FACT_DESCRIPTIONS,
     "current_reports": "View: a body's current version of each year's report (what every comparison uses).",
     "coverage": "View: registered sources x report years, with how many current reports each published.",
@@ -114,6 +115,9 @@ COLUMN_MEANINGS: dict[str, dict[str, str]] = {
         "kind": "report, page (an article page whose report is its attachment) or listing",
         "source_name": "the registry's name of the body", "source_region": "the registry's region",
         "source_level": "the registry's level",
+        "published_at_source": "where published_at was read: meta:NAME (the CMS's meta tag), publishtime, "
+                               "label:公开日期 (a labelled field on the page), or listing (the date beside its link)",
+        "dates_disagree": "the listing's and the page's dates, when they differ by more than a week",
     },
     "fetch_state": {
         "url": "a URL the crawler has fetched", "etag": "its last ETag (conditional GET)",
@@ -125,6 +129,12 @@ COLUMN_MEANINGS: dict[str, dict[str, str]] = {
         "metric": "the metric's code: " + ", ".join(m.code for m in METRICS) + " (metric_definitions)",
         "value": "this year's value", "prior_value": "the same body's value for year − 1, NULL when none",
         "change": "value − prior_value", "pct_change": "(value − prior_value) ÷ prior_value; NULL when prior is 0",
+    },
+    "deadlines": {
+        "law": "the 条例 in force for these report years", "article": "the article that sets the date",
+        "levels": "the bodies' levels it applies to (agencies.level)",
+        "first_year": "the first report year it governs (NULL: open)", "last_year": "the last (NULL: open)",
+        "due": "the date, in the year after the report year", "text": "what the article says",
     },
     "metric_definitions": {
         "metric": "the metric's code", "label_zh": "its Chinese label", "label_en": "its English label",

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.load import metrics, warehouse
+from pipeline.load.deadlines import deadlines_frame
 from pipeline.load.identity import CANONICAL_SUFFIX
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
@@ -89,7 +90,8 @@ def link_parents(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def cross_year_issues(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> pd.DataFrame:
-    """Last year's 结转下年度 should be this year's 上年结转; a report identical to last year's was copied."""
+    """Last year's 结转下年度 should be this year's 上年结转; a report identical to last year's was copied;
+    a report's publication dates disagree."""
     wanted = ", ".join(str(int(y)) for y in years) or "NULL"
     carry = con.execute(f"""
         SELECT cur.report_id, 'cross_year_carry_over' AS rule,
@@ -116,7 +118,14 @@ def cross_year_issues(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> p
                'warning' AS severity, p.year
         FROM pairs p JOIN prints a ON a.report_id = p.cur_id JOIN prints b ON b.report_id = p.prev_id
         WHERE a.n > 20 AND a.n = b.n AND a.h = b.h""").fetchdf()
-    return pd.concat([carry, copied], ignore_index=True)
+    # a page whose listing and labelled dates differ by more than a week (the page's is taken)
+    dates = con.execute(f"""
+        SELECT DISTINCT r.report_id, 'published_dates_disagree' AS rule,
+               'publication dates disagree: ' || d.dates_disagree || '; the page''s is used' AS detail,
+               'warning' AS severity, r.year
+        FROM reports r JOIN raw_documents d ON d.sha256 = r.report_id
+        WHERE r.year IN ({wanted}) AND d.dates_disagree IS NOT NULL""").fetchdf()
+    return pd.concat([carry, copied, dates], ignore_index=True)
 
 
 def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
@@ -143,10 +152,11 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
             con.execute("INSERT INTO report_issues SELECT * FROM cross_issues")
             con.unregister("cross_issues")
         yoy_rows = warehouse.replace_years_from_query(con, "yoy_metrics", affected, metrics.yoy_sql(affected))
-        con.execute("DELETE FROM metric_definitions")
-        con.register("defs", metrics.definitions_frame())
-        con.execute("INSERT INTO metric_definitions SELECT * FROM defs")
-        con.unregister("defs")
+        for table, frame in (("metric_definitions", metrics.definitions_frame()), ("deadlines", deadlines_frame())):
+            con.execute(f"DELETE FROM {table}")
+            con.register("defs", frame)
+            con.execute(f"INSERT INTO {table} SELECT * FROM defs")
+            con.unregister("defs")
         warehouse.mark_derived(con)
         con.execute("DELETE FROM build.stale_years")
         con.execute("COMMIT")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.load.deadlines import due_date_sql
+
 BOTH = ("2019", "2021")
 
 
@@ -81,15 +83,18 @@ METRICS: tuple[Metric, ...] = (
            "(WHERE result = 'total') - sum(value) FILTER (WHERE result = 'pending'), 0) AS value FROM appeals "
            "WHERE proceeding IN ('litigation_direct', 'litigation_after_review') GROUP BY report_id", False),
 )
-# timeliness: reports are due by 31 January of the following year (条例 第五十条)
+# timeliness: against the deadline of the law in force for the report year and the body's level
+# (pipeline/load/deadlines.py); NULL where the level, and so the deadline, is unknown
+_DUE = due_date_sql("r.year", "a.level")
 _PUBLISHED = ("SELECT r.report_id, {value} AS value FROM reports r JOIN (SELECT sha256, min(published_at) AS published_at "
               "FROM raw_documents WHERE sha256 IS NOT NULL AND published_at IS NOT NULL GROUP BY sha256) d "
-              "ON d.sha256 = r.report_id")
+              "ON d.sha256 = r.report_id LEFT JOIN agencies a ON a.agency_id = r.agency_id")
 METRICS += (
-    Metric("published_late", "逾期发布（1月31日后）", "published after 31 January (1 = late)", "flag", BOTH,
-           _PUBLISHED.format(value="CASE WHEN d.published_at > make_date(r.year + 1, 1, 31) THEN 1 ELSE 0 END")),
-    Metric("days_after_due", "发布日距截止日天数", "days from the due date (31 Jan) to publication", "days", BOTH,
-           _PUBLISHED.format(value="date_diff('day', make_date(r.year + 1, 1, 31), d.published_at)"), False),
+    Metric("published_late", "逾期发布（按条例规定期限）", "published after the due date (1 = late; deadlines table)",
+           "flag", BOTH, _PUBLISHED.format(value=f"CASE WHEN d.published_at > {_DUE} THEN 1 "
+                                                 f"WHEN {_DUE} IS NOT NULL THEN 0 END")),
+    Metric("days_after_due", "发布日距截止日天数", "days from the due date to publication (negative: early)", "days",
+           BOTH, _PUBLISHED.format(value=f"date_diff('day', {_DUE}, d.published_at)"), False),
 )
 METRIC_BY_CODE = {m.code: m for m in METRICS}
 

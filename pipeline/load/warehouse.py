@@ -29,7 +29,7 @@ from pipeline.parse.rules import INCOMPLETE_RULES, NOTE_RULES
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
 # report_issues rules that `derive` writes across years (not part of any one report's parse)
-DERIVED_RULES = ("cross_year_carry_over", "cross_year_copied")
+DERIVED_RULES = ("cross_year_carry_over", "cross_year_copied", "published_dates_disagree")
 WAREHOUSE_FILE = Path("warehouse") / "warehouse.duckdb"  # the published copy analysts read
 BUILD_FILE = Path("warehouse") / ".build" / "warehouse.duckdb"  # where runs write
 
@@ -55,13 +55,17 @@ DIMENSION_COLUMNS = {
                       "http_status": "INTEGER", "content_type": "VARCHAR", "bytes": "BIGINT", "referer": "VARCHAR",
                       "link_title": "VARCHAR", "published_at": "DATE", "format": "VARCHAR", "report_year": "INTEGER",
                       "raw_path": "VARCHAR", "error": "VARCHAR", "kind": "VARCHAR", "source_name": "VARCHAR",
-                      "source_region": "VARCHAR", "source_level": "VARCHAR"},
+                      "source_region": "VARCHAR", "source_level": "VARCHAR",
+                      "published_at_source": "VARCHAR", "dates_disagree": "VARCHAR"},
     # the crawler's memory of each URL: validators for conditional GET, the last body's hash, and the
     # listing entry it was found under (an unchanged entry is re-checked only every recheck_days)
     "fetch_state": {"url": "VARCHAR PRIMARY KEY", "etag": "VARCHAR", "last_modified": "VARCHAR",
                     "sha256": "VARCHAR", "checked_at": "TIMESTAMP", "entry": "VARCHAR"},
     "yoy_metrics": {"agency_id": "VARCHAR", "year": "INTEGER", "metric": "VARCHAR", "value": "DOUBLE",
                     "prior_value": "DOUBLE", "change": "DOUBLE", "pct_change": "DOUBLE"},
+    # when reports are due, by law, level and report year (pipeline/load/deadlines.py)
+    "deadlines": {"law": "VARCHAR", "article": "VARCHAR", "levels": "VARCHAR", "first_year": "INTEGER",
+                  "last_year": "INTEGER", "due": "VARCHAR", "text": "VARCHAR"},
     "metric_definitions": {"metric": "VARCHAR", "label_zh": "VARCHAR", "label_en": "VARCHAR", "unit": "VARCHAR",
                            "templates": "VARCHAR", "formula": "VARCHAR", "additive": "BOOLEAN"},
 }
