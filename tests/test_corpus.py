@@ -9,6 +9,7 @@ import pytest
 from conftest import CORPUS, expected_facts, fact_key, result_facts
 
 from pipeline.batch.report import process_report
+from pipeline.parse.rules import NOTE_RULES
 from pipeline.parse.templates import TEMPLATES
 
 HERE = Path(__file__).parent
@@ -109,7 +110,9 @@ def test_ocr_markdown_with_lost_header_loads_every_number():
     result = _run(CORPUS / "raw" / "jiangsu_suqian_shuyang_2025.txt")
     checked = json.loads((HERE / "expected" / "jiangsu_suqian_shuyang_2025.txt.json").read_text(encoding="utf-8"))
     assert result_facts(result) == {fact_key(f): f["value"] for f in checked["facts"]}
-    assert result.status == "ok" and result.meta.year == 2025
+    assert result.meta.year == 2025
+    # every number is right; only its title's misprinted place (沐阳县 for 沭阳县) keeps it from `ok`
+    assert result.status == "inconsistent" and {i.rule for i in result.issues} - NOTE_RULES == {"region_unknown"}
 
 
 @pytest.mark.parametrize(("name", "spot_checks"), [

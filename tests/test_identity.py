@@ -51,9 +51,10 @@ HONGZE = Region("江苏省", "淮安市", "洪泽区")
     # townships and zones
     ("高良涧街道办事处", HONGZE, "gov:320813:高良涧街道"),
     ("洪泽区高良涧街道", Region("江苏省", "淮安市"), "gov:320813:高良涧街道"),
-    ("平潭综合实验区管委会", Region("福建省", None, "平潭综合实验区"), "body:350000:平潭综合实验区"),
-    ("平潭综合实验区管理委员会", Region("福建省"), "body:350000:平潭综合实验区"),
-    ("福建省平潭综合实验区党工委管委会", Region("福建省"), "body:350000:平潭综合实验区"),
+    ("平潭综合实验区管委会", Region("福建省", None, "平潭综合实验区"), "gov:350128"),  # a zone: its own place
+    ("平潭综合实验区管理委员会", Region("福建省"), "gov:350128"),
+    ("福建省平潭综合实验区党工委管委会", Region("福建省"), "gov:350128"),
+    ("平潭综合实验区管委会", Region(), "gov:350128"),  # a zone's name places it without a region
 ])
 def test_title_variants_keep_one_key(name, region, key):
     assert identify(name, region).key == key
@@ -152,3 +153,23 @@ def test_a_bare_short_name_gets_an_issue_listing_the_candidates(tmp_path):
     with duckdb.connect(str(root / warehouse.WAREHOUSE_FILE), read_only=True) as con:
         detail = con.execute("SELECT detail FROM report_issues WHERE rule = 'agency_ambiguous'").fetchall()
     assert detail and "上海市宝山区" in detail[0][0] and "黑龙江省双鸭山市宝山区" in detail[0][0]
+
+
+def test_a_zone_has_its_own_place_and_its_departments_sit_under_it():
+    """平潭综合实验区 is administered as 平潭县 (350128) and reports to 福建省; its bureaus report to it."""
+    zone = identify("平潭综合实验区管委会", Region("福建省"))
+    assert (zone.key, zone.level, zone.adcode, zone.parent_key) == ("gov:350128", "county", "350128", "gov:350000")
+    for bureau in ("平潭综合实验区经济发展局", "福建省平潭综合实验区交通与建设局"):
+        body = identify(bureau, Region("福建省"))
+        assert (body.level, body.adcode, body.parent_key) == ("department", "350128", "gov:350128"), bureau
+
+
+def test_a_misprinted_place_is_flagged_not_silently_ok(corpus):
+    """沐阳县 is a misprint of 沭阳县: no place fits, so the report says so (region_unknown)."""
+    from pipeline.batch.report import process_report
+
+    path = corpus / "raw" / "jiangsu_suqian_shuyang_2025.txt"
+    result = process_report(path.read_bytes(), str(path))
+    assert result.meta.agency_name == "沐阳县人民政府"
+    assert [i.rule for i in result.issues if i.rule == "region_unknown"] == ["region_unknown"]
+    assert result.status != "ok"

@@ -45,6 +45,10 @@ def process_report(data: bytes, source_uri: str, registered: tuple[str, Region] 
     if body is not None and body.ambiguous:
         issues.append(Violation("agency_ambiguous", f"{meta.agency_name} names no region, and its place fits "
                                 f"{len(body.ambiguous)}: {', '.join(body.ambiguous)}; not joined to either"))
+    if body is not None and body.adcode is None and not body.ambiguous:
+        issues.append(Violation("region_unknown", f"{meta.agency_name}: no place of the division tree (or of the "
+                                "zones, divisions.ZONES) fits its name and the report's region: a misprinted "
+                                "place name, or a zone not yet declared"))
     if meta.year is None:
         issues.append(Violation("year_unknown", "no report year in the title or the text"))
     if meta.agency_name is None:

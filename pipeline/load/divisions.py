@@ -28,14 +28,28 @@ DIVISION_CHANGES: dict[tuple[str, str, str], str] = {
 }
 
 
+# Places outside the division tree that publish reports as bodies in their own right: zones, new areas
+# and 管委会, each under the government it reports to, with the code it is administered under.
+# name -> (the code, the code of the government it reports to, its level)
+ZONES: dict[str, tuple[str, str, str]] = {
+    "平潭综合实验区": ("350128", "350000", "county"),  # administered as 平潭县; reports to 福建省
+    "河北雄安新区": ("133100", "130000", "city"),  # 雄安新区 (NBS statistical code 133100), under 河北省
+    "雄安新区": ("133100", "130000", "city"),
+    "苏州工业园区": ("320571", "320500", "county"),  # NBS statistical code 320571, under 苏州市
+}
+
+
 @dataclass(frozen=True)
 class Division:
     code: str  # 6 digits
     name: str
     level: str  # province | city | county
+    reports_to: str | None = None  # a zone's government (its code says nothing of it)
 
     @property
     def parent_codes(self) -> list[str]:
+        if self.reports_to is not None:
+            return [self.reports_to]
         if self.level == "province":
             return []
         candidates = [self.code[:4] + "00", self.code[:2] + "0000"] if self.level == "county" else [self.code[:2] + "0000"]
@@ -52,6 +66,8 @@ def _tree() -> tuple[dict[str, Division], dict[str, list[Division]]]:
         division = Division(str(info.adcode)[:6], info.name, LEVELS[int(info.rank)])
         by_code[division.code] = division
         by_name.setdefault(division.name, []).append(division)
+    for name, (code, reports_to, level) in ZONES.items():  # by name only: the code may be a county's too
+        by_name.setdefault(name, []).append(Division(code, name, level, reports_to))
     return by_code, by_name
 
 
@@ -62,6 +78,14 @@ def by_code(code: str | None) -> Division | None:
 def named(name: str) -> list[Division]:
     """Every division printed with exactly this name (宝山区: two, in 上海市 and 黑龙江省双鸭山市)."""
     return list(_tree()[1].get(name, []))
+
+
+def zone_named(text: str) -> Division | None:
+    """The zone a name starts with (平潭综合实验区经济发展局 -> 平潭综合实验区): its name is its own place."""
+    for name in sorted(ZONES, key=len, reverse=True):
+        if text.startswith(name):
+            return next(d for d in named(name) if d.reports_to is not None)
+    return None
 
 
 def parent(division: Division) -> Division | None:

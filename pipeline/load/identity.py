@@ -55,6 +55,8 @@ def identify(name: str | None, region: Region) -> Identity | None:
         return None
     chain = divisions.resolve(region.province, region.city, region.county)
     rest = re.sub(r"\s+", "", name)
+    if not chain and (zone := divisions.zone_named(rest)) is not None:  # a zone's name places it alone
+        chain = [*reversed(divisions.ancestors(zone)), zone]
     rest, chain = _strip_places(rest, chain)
     rest = _SEAT_SUFFIX.sub("", rest)
     if rest and _LEVEL_WORD.fullmatch(rest):
