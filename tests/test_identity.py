@@ -173,3 +173,22 @@ def test_a_misprinted_place_is_flagged_not_silently_ok(corpus):
     assert result.meta.agency_name == "沐阳县人民政府"
     assert [i.rule for i in result.issues if i.rule == "region_unknown"] == ["region_unknown"]
     assert result.status != "ok"
+
+
+def test_a_report_that_names_no_body_takes_the_linking_page_s_then_the_registry_s(corpus):
+    """A real report whose text names no body (its title was lost): the title it was linked under names
+    it; without one, the registry's source does; a note says which."""
+    from pipeline.batch.report import process_report
+
+    path = corpus / "raw" / "hubei_wuhan_shengtaihuanjingju_2020_partial.txt"
+    data = path.read_bytes()
+    alone = process_report(data, str(path))
+    assert alone.meta.agency_name is None and "agency_unknown" in {i.rule for i in alone.issues}
+    region = Region("湖北省", "武汉市")
+    linked = process_report(data, str(path), ("武汉市人民政府", region, "武汉市生态环境局2020年政府信息公开工作年度报告"))
+    assert linked.meta.agency_name == "武汉市生态环境局" and linked.identity.key == "dept:420100:生态环境局"
+    rules = {i.rule for i in linked.issues}
+    assert "agency_from_source" in rules and "agency_unknown" not in rules
+    registry = process_report(data, str(path), ("武汉市生态环境局", region, None))
+    assert registry.meta.agency_name == "武汉市生态环境局"
+    assert "from the registry" in next(i.detail for i in registry.issues if i.rule == "agency_from_source")

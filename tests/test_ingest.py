@@ -147,6 +147,9 @@ def test_main_job_on_the_sample_twice_adds_nothing(tmp_path, capsys):
     assert bodies == (3, 2)  # two 宝山区 bodies, in 上海市 and in 黑龙江省, keep distinct ids
     assert above == 5  # the governments above them: 黑龙江省, 双鸭山市, 上海市, 江苏省, 淮安市
     assert statuses == [("failed", 1), ("inconsistent", 1), ("ok", 19)]  # the sample's quirks (SAMPLE_QUIRKS)
+    with _db(root) as con:  # the broken-off upload names no body: the title of its link does
+        assert con.execute("SELECT agency_name, county FROM reports WHERE status = 'failed'").fetchall() == [
+            ("洪泽区人民政府", "洪泽区")]
 
 
 def test_legacy_doc_is_converted_or_says_what_to_install(tmp_path):

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.batch.cache import ParseCache
-from pipeline.batch.report import process_report, report_id_of
+from pipeline.batch.report import Registered, process_report, report_id_of
 from pipeline.batch.workers import Crash, Limits, run_tasks
 from pipeline.crawl.archive import store_raw as archive_bytes
 from pipeline.crawl.state import State
@@ -242,7 +242,7 @@ def is_registry(source: str) -> bool:
     return source.lower().endswith((".yaml", ".yml"))
 
 
-def _process_safely(data: bytes, source_uri: str, registered: tuple[str, Region] | None = None) -> ReportResult:
+def _process_safely(data: bytes, source_uri: str, registered: Registered | None = None) -> ReportResult:
     try:
         return process_report(data, source_uri, registered)
     except Exception as exc:  # a parser bug must not stop the batch; the bytes are kept for a re-run
@@ -250,7 +250,7 @@ def _process_safely(data: bytes, source_uri: str, registered: tuple[str, Region]
                             issues=[Violation("extraction_error", f"{type(exc).__name__}: {exc}")])
 
 
-def _parse_file(raw_path: str, source_uri: str, registered: tuple[str, Region] | None) -> ReportResult:
+def _parse_file(raw_path: str, source_uri: str, registered: Registered | None) -> ReportResult:
     """One report in a worker: read from the raw archive, parsed; never raises on bad input."""
     return _process_safely(Path(raw_path).read_bytes(), source_uri, registered)
 
@@ -283,7 +283,8 @@ def year_documents(con: duckdb.DuckDBPyConnection, year: int) -> list[tuple]:
     """A report year's registered documents, one row per distinct body of bytes, oldest first."""
     return con.execute(
         """SELECT sha256, arg_min(url, fetched_at) AS url, min(raw_path) AS raw_path, min(fetched_at) AS first_seen,
-                  arg_min(source_name, fetched_at), arg_min(source_region, fetched_at), arg_min(source_level, fetched_at)
+                  arg_min(source_name, fetched_at), arg_min(source_region, fetched_at), arg_min(source_level, fetched_at),
+                  arg_min(link_title, fetched_at)
            FROM raw_documents WHERE report_year = ? AND sha256 IS NOT NULL AND kind = 'report'
            GROUP BY sha256 ORDER BY first_seen, sha256""", [year]).fetchall()
 
@@ -297,10 +298,11 @@ def parse_years(documents: dict[tuple[str, int], list[tuple]], progress: Progres
     results: dict[tuple[str, int], list[ReportResult | None]] = {k: [None] * len(d) for k, d in documents.items()}
     keys, tasks, where = [], [], []
     for key, docs in documents.items():
-        for i, (sha, url, raw_path, _first_seen, source_name, source_region, level) in enumerate(docs):
+        for i, (sha, url, raw_path, _first_seen, source_name, source_region, level, link_title) in enumerate(docs):
             registered = None
-            if source_region:
-                registered = (source_name or "", registered_region(source_region.split("/"), level or "county"))
+            if source_region:  # the linking title first, then the registry: for a file that names no body
+                registered = (source_name or "", registered_region(source_region.split("/"), level or "county"),
+                              link_title)
             cache_key = ParseCache.key(sha, url, registered)
             results[key][i] = cache.get(cache_key) if cache is not None else None
             if results[key][i] is None:
