@@ -84,6 +84,8 @@ COLUMN_MEANINGS: dict[str, dict[str, str]] = {
         "n_facts": "numbers loaded into the fact tables from this report",
         "raw_path": "the archived bytes (DATA_DIR/raw/)", "ingested_at": "when this version was loaded",
         "read_by": "text (a text layer, HTML, Word) or ocr (page images: every number OCR-derived)",
+        "covers": "region: a government's report that states it sums its region's bodies (汇总…各单位), so its "
+                  "figures include its departments' and townships'; own: the body's own",
     },
     "agencies": {
         "agency_id": _COMMON["agency_id"], "name": "the body's name", "province": "province",

@@ -38,15 +38,25 @@ VIEWS = {
                list(r.report_id ORDER BY r.year, r.report_id) AS report_ids, count(*) AS reports
         FROM reports r LEFT JOIN agencies a USING (agency_id)
         WHERE r.agency_id IS NOT NULL AND r.agency_name IS NOT NULL GROUP BY ALL""",
-    # sums of the additive metrics by province, by city and by level of government
+    # sums of the additive metrics by province, by city and by level of government, each body once: a
+    # government's report that sums its region (covers = 'region') stands for the bodies under it, whose
+    # own reports are then left out (bodies_in_region_reports says how many)
     "rollups": """
-        SELECT CASE WHEN GROUPING(a.city) = 0 THEN 'city' WHEN GROUPING(a.province) = 0 THEN 'province'
+        WITH v AS (
+            SELECT y.year, y.metric, y.value, a.province, a.city, a.level, c.agency_id IS NOT NULL AS in_region_report
+            FROM yoy_metrics y JOIN agencies a USING (agency_id) JOIN metric_definitions m USING (metric)
+            LEFT JOIN current_reports c ON c.agency_id = a.parent_id AND c.year = y.year AND c.covers = 'region'
+            WHERE m.additive AND y.value IS NOT NULL)
+        SELECT CASE WHEN GROUPING(city) = 0 THEN 'city' WHEN GROUPING(province) = 0 THEN 'province'
                     ELSE 'level' END AS rollup,
-               a.province, a.city, a.level, y.year, y.metric, sum(y.value) AS value, count(*) AS bodies
-        FROM yoy_metrics y JOIN agencies a USING (agency_id) JOIN metric_definitions m USING (metric)
-        WHERE m.additive AND y.value IS NOT NULL
-        GROUP BY GROUPING SETS ((a.province, y.year, y.metric), (a.province, a.city, y.year, y.metric),
-                                (a.level, y.year, y.metric))""",
+               province, city, level, year, metric,
+               coalesce(sum(value) FILTER (WHERE NOT in_region_report), 0) AS value,
+               count(*) FILTER (WHERE NOT in_region_report) AS bodies,
+               count(*) FILTER (WHERE in_region_report) AS bodies_in_region_reports,
+               CASE WHEN count(*) FILTER (WHERE in_region_report) > 0
+                    THEN 'own reports, and region reports for the bodies they sum' ELSE 'own reports' END AS basis
+        FROM v
+        GROUP BY GROUPING SETS ((province, year, metric), (province, city, year, metric), (level, year, metric))""",
 }
 
 
@@ -128,6 +138,23 @@ def cross_year_issues(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> p
     return pd.concat([carry, copied, dates], ignore_index=True)
 
 
+def hierarchy_issues(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> pd.DataFrame:
+    """A government's report that sums its region states fewer requests than its bodies' own reports
+    add up to: one of the two is wrong (or the region report does not sum what it says)."""
+    wanted = ", ".join(str(int(y)) for y in years) or "NULL"
+    return con.execute(f"""
+        SELECT g.report_id, 'region_total_differs' AS rule,
+               'the report sums its region: ' || gv.value::BIGINT || ' requests received; the ' || count(*)
+               || ' bodies under it report ' || sum(cv.value)::BIGINT || ' in their own reports' AS detail,
+               'warning' AS severity, g.year
+        FROM current_reports g
+        JOIN yoy_metrics gv ON gv.agency_id = g.agency_id AND gv.year = g.year AND gv.metric = 'requests_received'
+        JOIN agencies c ON c.parent_id = g.agency_id
+        JOIN yoy_metrics cv ON cv.agency_id = c.agency_id AND cv.year = g.year AND cv.metric = 'requests_received'
+        WHERE g.covers = 'region' AND g.year IN ({wanted})
+        GROUP BY g.report_id, g.year, gv.value HAVING gv.value < sum(cv.value)""").fetchdf()
+
+
 def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
             force: bool = False) -> dict[str, int]:
     """Recompute everything derived for `years` (default: all), in one transaction; nothing when no load
@@ -152,6 +179,11 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
             con.execute("INSERT INTO report_issues SELECT * FROM cross_issues")
             con.unregister("cross_issues")
         yoy_rows = warehouse.replace_years_from_query(con, "yoy_metrics", affected, metrics.yoy_sql(affected))
+        hierarchy = hierarchy_issues(con, affected)
+        if len(hierarchy):
+            con.register("hierarchy_issues", hierarchy[warehouse.table_columns()["report_issues"]])
+            con.execute("INSERT INTO report_issues SELECT * FROM hierarchy_issues")
+            con.unregister("hierarchy_issues")
         for table, frame in (("metric_definitions", metrics.definitions_frame()), ("deadlines", deadlines_frame())):
             con.execute(f"DELETE FROM {table}")
             con.register("defs", frame)
@@ -163,4 +195,5 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
     except BaseException:  # a stop signal too: all or nothing
         con.execute("ROLLBACK")
         raise
-    return {"agencies_unified": unified, "cross_year_issues": len(issues), "yoy_rows": yoy_rows, "skipped": 0}
+    return {"agencies_unified": unified, "cross_year_issues": len(issues) + len(hierarchy), "yoy_rows": yoy_rows,
+            "skipped": 0}

@@ -32,6 +32,7 @@ class ReportResult:
     pages: int = 0
     read_by: str = "text"  # "ocr": every number read from page images (a scanned PDF)
     identity: Identity | None = None  # who the body is, worked out where the report was parsed
+    covers: str | None = None  # "region": a government's report that sums its region's bodies; else "own"
 
     @property
     def n_facts(self) -> int:

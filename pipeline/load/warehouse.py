@@ -29,7 +29,7 @@ from pipeline.parse.rules import INCOMPLETE_RULES, NOTE_RULES
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
 # report_issues rules that `derive` writes across years (not part of any one report's parse)
-DERIVED_RULES = ("cross_year_carry_over", "cross_year_copied", "published_dates_disagree")
+DERIVED_RULES = ("cross_year_carry_over", "cross_year_copied", "published_dates_disagree", "region_total_differs")
 WAREHOUSE_FILE = Path("warehouse") / "warehouse.duckdb"  # the published copy analysts read
 BUILD_FILE = Path("warehouse") / ".build" / "warehouse.duckdb"  # where runs write
 
@@ -39,6 +39,7 @@ REPORT_COLUMNS = {
     "superseded_by": "VARCHAR", "title": "VARCHAR", "province": "VARCHAR", "city": "VARCHAR", "county": "VARCHAR",
     "pages": "INTEGER", "n_facts": "INTEGER", "raw_path": "VARCHAR", "ingested_at": "TIMESTAMP",
     "read_by": "VARCHAR",  # text (a text layer, HTML, Word) or ocr (page images: every number OCR-derived)
+    "covers": "VARCHAR",  # region: a government's report summing its region's bodies (汇总…各单位); own
 }
 DIMENSION_COLUMNS = {
     "reports": REPORT_COLUMNS,
@@ -223,7 +224,7 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
             "format": r.format, "status": r.status, "superseded_by": None, "title": meta and meta.title,
             "province": region and region.province, "city": region and region.city,
             "county": region and region.county, "pages": r.pages, "n_facts": r.n_facts, "raw_path": raw_paths[i],
-            "ingested_at": ingested_at[i] if ingested_at else now, "read_by": r.read_by,
+            "ingested_at": ingested_at[i] if ingested_at else now, "read_by": r.read_by, "covers": r.covers,
         })
         issues += [{"report_id": r.report_id, "rule": v.rule, "detail": v.detail, "severity": _severity(v.rule),
                     "year": meta and meta.year} for v in r.issues]

@@ -161,3 +161,13 @@ def _short(name: str) -> str:
 
 def _clean(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+# A government's report that sums its region's bodies says so: 汇总平潭综合实验区各有关单位…编制而成,
+# 本报告由…汇总全县各部门…; its figures are then its departments' and townships' too.
+_COVERS_REGION = re.compile(r"汇总[^。；]{0,30}?(各|所属|全)[^。；]{0,12}?(单位|部门|乡镇|街道|机关)")
+
+
+def report_covers(text: str) -> str:
+    """'region' when the report states that it sums its region's bodies, else 'own'."""
+    return "region" if _COVERS_REGION.search(compact(normalise(text[:6000]))) else "own"
