@@ -10,6 +10,7 @@ from pipeline.load.facts import ReportResult, fact_rows
 from pipeline.load.identity import identify
 from pipeline.parse.confirm import decline_unconfirmed
 from pipeline.parse.describe import Region, ReportMeta, describe, merge_region, report_covers
+from pipeline.parse.narrative import narrative, signature, stated_requests
 from pipeline.parse.rows import parse_tables
 from pipeline.parse.rules import Violation, check, status
 from pipeline.parse.templates import TEMPLATES
@@ -78,8 +79,9 @@ def process_report(data: bytes, source_uri: str, registered: Registered | None =
     n = sum(len(r) for r in rows.values())
     if n == 0 and not any(i.rule == "table_missing" for i in issues):
         issues.append(Violation("no_numbers", "the tables were found but no number could be read"))
+    prose = narrative(doc.text)
     return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, n), rows, issues, doc.pages,
-                        doc.read_by, body, report_covers(doc.text))
+                        doc.read_by, body, report_covers(doc.text), signature(prose), stated_requests(prose))
 
 
 def _body_from_source(meta: ReportMeta | None, registered: Registered | None) -> tuple[ReportMeta | None, list[Violation]]:

@@ -55,6 +55,8 @@ TABLE_DESCRIPTIONS = {
     "fetch_state": "The crawler's memory of each URL: validators for conditional GET and the listing entry.",
     "yoy_metrics": "Each body's metrics against its own previous year, one row per agency, year and metric.",
     "metric_definitions": "What each metric of yoy_metrics means, its unit and the templates it spans.",
+    "scorecards": "A transparency scorecard per current report: six components of 0–100 with evidence, a "
+                  "weighted score and a band A–E (docs/scorecard.md).",
     "deadlines": "When reports are due: the law and article, the levels and report years it governs, the date.",
     **FACT_DESCRIPTIONS,
     "current_reports": "View: a body's current version of each year's report (what every comparison uses).",
@@ -86,6 +88,9 @@ COLUMN_MEANINGS: dict[str, dict[str, str]] = {
         "read_by": "text (a text layer, HTML, Word) or ocr (page images: every number OCR-derived)",
         "covers": "region: a government's report that states it sums its region's bodies (汇总…各单位), so its "
                   "figures include its departments' and townships'; own: the body's own",
+        "text_signature": "a MinHash of the report's prose (outside the tables, digits as one symbol): the share of "
+                          "equal values estimates how much text two reports share",
+        "stated_requests": "the applications received that the prose states (收到…申请N件), if it states them",
     },
     "agencies": {
         "agency_id": _COMMON["agency_id"], "name": "the body's name", "province": "province",
@@ -131,6 +136,17 @@ COLUMN_MEANINGS: dict[str, dict[str, str]] = {
         "metric": "the metric's code: " + ", ".join(m.code for m in METRICS) + " (metric_definitions)",
         "value": "this year's value", "prior_value": "the same body's value for year − 1, NULL when none",
         "change": "value − prior_value", "pct_change": "(value − prior_value) ÷ prior_value; NULL when prior is 0",
+    },
+    "scorecards": {
+        "report_id": "the report scored (a current version)", "agency_id": _COMMON["agency_id"],
+        "year": _COMMON["year"], "score": "0–100: the components' weighted mean, over those the report can be "
+                                         "judged on", "band": "A (90+), B (80+), C (70+), D (60+), E",
+        "weakest": "the component with the lowest value", "timeliness": "100 on time; a point less a day late",
+        "completeness": "the share of the template's numbers read", "consistency": "the share of the four "
+        "rules of tables 三 and 四 that hold", "continuity": "100 when 上年结转 equals last year's 结转下年度, else 0",
+        "originality": "100 × (1 − the largest share of prose shared with the body's previous report or a peer's "
+                       "of the same year)", "narrative": "100 when the applications the prose states agree "
+        "with table 三, else 0", "evidence": "JSON: for each component, what it was judged on",
     },
     "deadlines": {
         "law": "the 条例 in force for these report years", "article": "the article that sets the date",

@@ -12,6 +12,7 @@ import pandas as pd
 from pipeline.load import metrics, warehouse
 from pipeline.load.deadlines import deadlines_frame
 from pipeline.load.identity import CANONICAL_SUFFIX
+from pipeline.load.scorecard import scorecard_frame
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES
 
 CROSS_YEAR_RULES = warehouse.DERIVED_RULES
@@ -184,6 +185,12 @@ def refresh(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None,
             con.register("hierarchy_issues", hierarchy[warehouse.table_columns()["report_issues"]])
             con.execute("INSERT INTO report_issues SELECT * FROM hierarchy_issues")
             con.unregister("hierarchy_issues")
+        scores = scorecard_frame(con, affected)
+        con.execute(f"DELETE FROM scorecards WHERE year IN ({wanted})")
+        if len(scores):
+            con.register("new_scores", scores)
+            con.execute("INSERT INTO scorecards SELECT * FROM new_scores")
+            con.unregister("new_scores")
         for table, frame in (("metric_definitions", metrics.definitions_frame()), ("deadlines", deadlines_frame())):
             con.execute(f"DELETE FROM {table}")
             con.register("defs", frame)

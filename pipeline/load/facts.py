@@ -33,6 +33,8 @@ class ReportResult:
     read_by: str = "text"  # "ocr": every number read from page images (a scanned PDF)
     identity: Identity | None = None  # who the body is, worked out where the report was parsed
     covers: str | None = None  # "region": a government's report that sums its region's bodies; else "own"
+    text_signature: list[int] | None = None  # MinHash of the prose (parse.narrative): text repeated elsewhere
+    stated_requests: int | None = None  # applications the prose says were received
 
     @property
     def n_facts(self) -> int:

@@ -40,6 +40,8 @@ REPORT_COLUMNS = {
     "pages": "INTEGER", "n_facts": "INTEGER", "raw_path": "VARCHAR", "ingested_at": "TIMESTAMP",
     "read_by": "VARCHAR",  # text (a text layer, HTML, Word) or ocr (page images: every number OCR-derived)
     "covers": "VARCHAR",  # region: a government's report summing its region's bodies (汇总…各单位); own
+    "text_signature": "BIGINT[]",  # MinHash of the prose: how much of it is repeated from another report
+    "stated_requests": "BIGINT",  # applications the prose says were received (held against table 三)
 }
 DIMENSION_COLUMNS = {
     "reports": REPORT_COLUMNS,
@@ -64,6 +66,11 @@ DIMENSION_COLUMNS = {
                     "sha256": "VARCHAR", "checked_at": "TIMESTAMP", "entry": "VARCHAR"},
     "yoy_metrics": {"agency_id": "VARCHAR", "year": "INTEGER", "metric": "VARCHAR", "value": "DOUBLE",
                     "prior_value": "DOUBLE", "change": "DOUBLE", "pct_change": "DOUBLE"},
+    # a transparency scorecard per current report (pipeline/load/scorecard.py, docs/scorecard.md)
+    "scorecards": {"report_id": "VARCHAR", "agency_id": "VARCHAR", "year": "INTEGER", "score": "DOUBLE",
+                   "band": "VARCHAR", "weakest": "VARCHAR", "timeliness": "DOUBLE", "completeness": "DOUBLE",
+                   "consistency": "DOUBLE", "continuity": "DOUBLE", "originality": "DOUBLE", "narrative": "DOUBLE",
+                   "evidence": "VARCHAR"},
     # when reports are due, by law, level and report year (pipeline/load/deadlines.py)
     "deadlines": {"law": "VARCHAR", "article": "VARCHAR", "levels": "VARCHAR", "first_year": "INTEGER",
                   "last_year": "INTEGER", "due": "VARCHAR", "text": "VARCHAR"},
@@ -225,6 +232,7 @@ def report_frames(results: Sequence[ReportResult], raw_paths: Sequence[str | Non
             "province": region and region.province, "city": region and region.city,
             "county": region and region.county, "pages": r.pages, "n_facts": r.n_facts, "raw_path": raw_paths[i],
             "ingested_at": ingested_at[i] if ingested_at else now, "read_by": r.read_by, "covers": r.covers,
+            "text_signature": r.text_signature, "stated_requests": r.stated_requests,
         })
         issues += [{"report_id": r.report_id, "rule": v.rule, "detail": v.detail, "severity": _severity(v.rule),
                     "year": meta and meta.year} for v in r.issues]

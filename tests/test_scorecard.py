@@ -1,0 +1,43 @@
+"""The scorecard: a row per current report, and a report copied from the body's previous year (every
+year moved on by one) scores lower on originality, and overall, than the one it copies."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import duckdb
+
+from gongkai.cli import main
+from pipeline.load import warehouse
+from pipeline.load.scorecard import band
+
+
+def _moved_on(text: str) -> str:
+    return re.sub(r"(?<!\d)20[12]\d(?!\d)", lambda m: str(int(m.group()) + 1), text)
+
+
+def test_a_copied_report_scores_lower_than_the_one_it_copies(corpus, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for year in (2022, 2023):  # real reports of one body
+        (src / f"pingtan_{year}.txt").write_bytes((corpus / "raw" / f"fujian_pingtan_{year}.txt").read_bytes())
+    copied = _moved_on((corpus / "raw" / "fujian_pingtan_2023.txt").read_text(encoding="utf-8"))
+    assert "平潭综合实验区2024年度政府信息公开工作年度报告" in copied
+    (src / "pingtan_2024_copied.txt").write_text(copied, encoding="utf-8")
+    root = tmp_path / "data"
+    assert main(["ingest", str(src), "--data-dir", str(root)]) == 0
+    with duckdb.connect(str(root / warehouse.WAREHOUSE_FILE), read_only=True) as con:
+        current = con.execute("SELECT count(*) FROM current_reports").fetchone()[0]
+        cards = {y: (score, band_, originality, json.loads(evidence)) for y, score, band_, originality, evidence in
+                 con.execute("SELECT year, score, band, originality, evidence FROM scorecards").fetchall()}
+    assert current == len(cards) == 3  # a row for every current report
+    original, copy = cards[2023], cards[2024]
+    assert original[2] > 80 and copy[2] < 20, (original, copy)
+    assert copy[0] < original[0]
+    assert "like its 2023 report" in copy[3]["originality"]
+    assert all(band(score) == b for score, b, *_ in cards.values())
+
+
+def test_bands():
+    assert [band(s) for s in (95, 90, 85, 72, 60, 59.9, None)] == ["A", "A", "B", "C", "D", "E", None]
