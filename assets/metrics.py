@@ -18,11 +18,23 @@ YOY_CHECKS = [
 ]
 
 
-@dg.asset(partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, deps=[reports, *FACT_ASSETS], pool="warehouse",
-          group_name="metrics", kinds={"duckdb"}, check_specs=YOY_CHECKS, tags={"contract": "SCHEMA.md"},
-          description=describe("yoy_metrics") + " Computed in DuckDB from the fact tables; then the run publishes "
-                      "the warehouse analysts read (a night that changed nothing copies nothing).")
-def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.MaterializeResult:
+SCORE_CHECKS = [
+    dg.AssetCheckSpec("a_card_per_current_report", asset="scorecards", blocking=True,
+                      description="Every current report of the run's years has one scorecard."),
+]
+DERIVED_TAGS = {"contract": "SCHEMA.md"}
+
+
+@dg.multi_asset(
+    name="yoy_metrics", partitions_def=PARTITIONS, backfill_policy=SINGLE_RUN, pool="warehouse",
+    check_specs=[*YOY_CHECKS, *SCORE_CHECKS],
+    specs=[dg.AssetSpec("yoy_metrics", deps=[reports, *FACT_ASSETS], group_name="metrics", kinds={"duckdb"},
+                        tags=DERIVED_TAGS,
+                        description=describe("yoy_metrics") + " Computed in DuckDB from the fact tables; then the "
+                        "run publishes the warehouse analysts read (a night that changed nothing copies nothing)."),
+           dg.AssetSpec("scorecards", deps=[reports, *FACT_ASSETS], group_name="metrics", kinds={"duckdb", "pandas"},
+                        description=describe("scorecards") + " Built with the metrics, in the same transaction.")])
+def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai):
     root, years = gongkai.root, run_years(context)
     _, parts = staging.read_stage_parts(root, years, "reports")
     with warehouse.build_session(root) as con:
@@ -31,10 +43,14 @@ def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.Mater
         movers = _biggest_changes(con, years)
         rows = year_rows(con, "yoy_metrics", years)
         metadata = table_metadata(con, "yoy_metrics", rows)
-        counts = _rows_per_partition(con, parts)
-        results = [dg.AssetCheckResult(check_name=o.name, passed=o.passed, description=o.description,
-                                       metadata=check_metadata(o.failing))
-                   for o in (checks.one_metric_row(con, years), checks.prior_is_last_year(con, years))]
+        cards = table_metadata(con, "scorecards", year_rows(con, "scorecards", years))
+        bands = dict(con.execute(f"SELECT band, count(*) FROM scorecards WHERE year IN ({','.join(map(str, years))}) "
+                                 "GROUP BY 1 ORDER BY 1").fetchall())
+        counts, card_counts = _rows_per_partition(con, parts)
+        yoy_results = [dg.AssetCheckResult(asset_key="yoy_metrics", check_name=o.name, passed=o.passed,
+                                           description=o.description, metadata=check_metadata(o.failing))
+                       for o in (checks.one_metric_row(con, years), checks.prior_is_last_year(con, years))]
+        covered = checks.a_card_per_current_report(con, years)
     skipped = bool(derived["skipped"])
     if skipped:  # nothing was loaded since the last refresh: the rows stand as they were
         status = {"skipped": "nothing changed since the last refresh: the metrics were not recomputed"}
@@ -42,25 +58,35 @@ def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai) -> dg.Mater
     else:
         status = {"recomputed_rows": derived["yoy_rows"], "cross_year_issues": derived["cross_year_issues"],
                   "agencies_unified": derived["agencies_unified"]}
-        gongkai.say(context, f"{rows} metric rows for {years}; published {published}")
+        gongkai.say(context, f"{rows} metric rows for {years}; scorecards by band {bands}; published {published}")
     per_partition(context, "yoy_metrics", counts)
-    return dg.MaterializeResult(metadata={
+    per_partition(context, "scorecards", card_counts)
+    yield dg.MaterializeResult(asset_key="yoy_metrics", metadata={
         **metadata, **status, "published": str(published),
         "biggest_changes": dg.MetadataValue.md(movers.to_markdown(index=False) if len(movers) else "(no prior year)"),
-    }, check_results=results)
+    }, check_results=yoy_results)
+    yield dg.MaterializeResult(asset_key="scorecards", metadata={**cards, **status, "bands": dg.MetadataValue.json(bands)},
+                               check_results=[dg.AssetCheckResult(
+                                   asset_key="scorecards", check_name=covered.name, passed=covered.passed,
+                                   description=covered.description, metadata=check_metadata(covered.failing))])
 
 
-def _rows_per_partition(con, parts: dict[tuple[int, str], pd.DataFrame]) -> dict[tuple[int, str], int]:
-    """Metric rows by the shard of the report each was computed from."""
+def _rows_per_partition(con, parts: dict[tuple[int, str], pd.DataFrame]
+                        ) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:
+    """Metric rows and scorecards by the shard of the report each was computed from."""
     owners = [f[["report_id"]].assign(year=year, shard=shard) for (year, shard), f in parts.items() if len(f)]
     if not owners:
-        return {}
+        return {}, {}
     con.register("report_shards", pd.concat(owners, ignore_index=True))
     try:
-        return {(int(y), s): n for y, s, n in con.execute("""
+        metrics = {(int(y), s): n for y, s, n in con.execute("""
             SELECT y.year, o.shard, count(*) FROM yoy_metrics y
             JOIN current_reports r ON r.agency_id = y.agency_id AND r.year = y.year
             JOIN report_shards o ON o.report_id = r.report_id AND o.year = y.year GROUP BY ALL""").fetchall()}
+        cards = {(int(y), s): n for y, s, n in con.execute("""
+            SELECT c.year, o.shard, count(*) FROM scorecards c
+            JOIN report_shards o ON o.report_id = c.report_id AND o.year = c.year GROUP BY ALL""").fetchall()}
+        return metrics, cards
     finally:
         con.unregister("report_shards")
 

@@ -371,6 +371,32 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scorecard(args: argparse.Namespace) -> int:
+    """A region's bodies in bands, with each one's weakest component; --csv writes every component."""
+    from pipeline.analysis.scorecards import banded_text, scorecard_listing
+
+    csv_path = Path(args.csv) if args.csv else None
+    if csv_path is not None:
+        _folder(csv_path.parent, "--csv's folder")
+        if csv_path.is_dir():
+            raise UsageError(f"--csv {args.csv} is a folder: name a file (FILE.csv)")
+    con = _open_published(args)
+    try:
+        year, frame = scorecard_listing(con, args.region, args.level, args.year)
+    except duckdb.CatalogException as exc:
+        raise RunFailed("this warehouse has no scorecards yet: `gongkai run` or `gongkai ingest` builds them") from exc
+    finally:
+        con.close()
+    scope = " ".join(x for x in (args.region, args.level) if x) or "all bodies"
+    print(f"scorecards {year}, {scope}: {len(frame)} bodies (method: docs/scorecard.md)")
+    print("\n".join(banded_text(frame)))
+    if csv_path is not None:
+        csv_path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(csv_path, index=False)
+        print(f"csv: {csv_path}")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from pipeline.analysis.export import export
 
@@ -407,6 +433,8 @@ examples:
   gongkai sql "SELECT year, count(*) FROM reports GROUP BY ALL ORDER BY 1"
   gongkai sql --file query.sql --format csv > out.csv
   gongkai compare 黑龙江省双鸭山市宝山区 --chart baoshan.png
+  gongkai scorecard --region 江苏省 --level county --csv cards.csv
+                                                bodies in bands A–E, each with its weakest component
   gongkai export exported/                      every table as Parquet, with manifest.json
   gongkai ui                                    Dagster's UI on this data dir's runs and assets
 
@@ -466,6 +494,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chart", metavar="FILE", help="write a chart: FILE.png or FILE.html")
     p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_compare)
+    p = sub.add_parser("scorecard", help="a region's bodies in bands by their transparency scorecards")
+    p.add_argument("--region", help="a province, city or county name (江苏省, 淮安市, 洪泽区); default: everywhere")
+    p.add_argument("--level", choices=("province", "city", "county", "township", "department"),
+                   help="only bodies of this level")
+    p.add_argument("--year", type=int, help="the report year (default: the latest scored)")
+    p.add_argument("--csv", metavar="FILE", help="also write every body's components and score to FILE.csv")
+    p.add_argument("--data-dir", help=DATA_HELP)
+    p.set_defaults(func=_scorecard)
     p = sub.add_parser("export", help="every table and view, one file each, with a manifest, for other tools")
     p.add_argument("out", metavar="DIR", help="the folder to write the files and manifest.json to")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (default parquet)")

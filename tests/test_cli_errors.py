@@ -143,7 +143,7 @@ def test_an_internal_error_is_one_line_naming_the_log_that_holds_its_trace(tmp_p
 # --- generated hostile command lines --------------------------------------------------------------
 HOSTILE_YEARS = ["abc", "2025:2019", "1999", "2019:99999999999", "", " ", "１２", "2019::2020", ":", ",", "-1",
                  "2030", "2019:2020:2021", "二〇二一", "2019-2021", "0x7e3"]
-COMMANDS = ["ingest", "sql", "sample", "crawl", "run", "compare", "export", "tables"]
+COMMANDS = ["ingest", "sql", "sample", "crawl", "run", "compare", "export", "tables", "scorecard"]
 
 
 @st.composite

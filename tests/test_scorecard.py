@@ -7,6 +7,7 @@ import json
 import re
 
 import duckdb
+import pandas as pd
 
 from gongkai.cli import main
 from pipeline.load import warehouse
@@ -37,6 +38,10 @@ def test_a_copied_report_scores_lower_than_the_one_it_copies(corpus, tmp_path):
     assert copy[0] < original[0]
     assert "like its 2023 report" in copy[3]["originality"]
     assert all(band(score) == b for score, b, *_ in cards.values())
+    out = tmp_path / "cards.csv"
+    assert main(["scorecard", "--region", "福建省", "--year", "2024", "--csv", str(out), "--data-dir", str(root)]) == 0
+    listed = pd.read_csv(out)
+    assert list(listed["body"]) == ["平潭综合实验区"] and listed["weakest"][0] == "originality"
 
 
 def test_bands():

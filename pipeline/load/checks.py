@@ -118,3 +118,12 @@ def documents_archived(con: duckdb.DuckDBPyConnection, root: Path) -> CheckOutco
         WHERE sha256 IS NOT NULL GROUP BY url, sha256 HAVING count(*) > 1 LIMIT 200""").fetchdf().to_dict("records")
     return CheckOutcome("documents_archived", not failing,
                         "every document's bytes are archived, and each (bytes, URL) is listed once", failing[:200])
+
+
+def a_card_per_current_report(con: duckdb.DuckDBPyConnection, years: list[int]) -> CheckOutcome:
+    rows = con.execute(f"""
+        SELECT r.report_id, r.agency_name, r.year, count(c.report_id) AS cards FROM current_reports r
+        LEFT JOIN scorecards c USING (report_id) WHERE r.year IN ({_years(years)})
+        GROUP BY ALL HAVING count(c.report_id) <> 1 ORDER BY ALL LIMIT 200""").fetchdf()
+    return CheckOutcome("a_card_per_current_report", rows.empty, "every current report has one scorecard",
+                        rows.to_dict("records"))
