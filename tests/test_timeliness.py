@@ -84,3 +84,19 @@ def test_a_government_published_on_18_february_is_on_time_and_its_department_lat
                    "department": ["days_after_due=18.0", "published_late=1.0"]}
     assert dates == {"hz": "label:公开日期", "hz-fgw": "publishtime"}  # not the header's 2025-12-30
     assert len(disagree) == 1 and "listing 2025-01-20, page 2025-02-18" in disagree[0][0]
+
+
+def test_a_departments_2017_report_published_on_20_march_is_on_time(corpus, tmp_path):
+    """A real legacy report of a department: the 2007 条例 gave every body until 31 March (the 2019 条例's
+    31 January for departments would call it late). Its publication date is the one a crawl records."""
+    from pipeline.load import derive
+
+    root = tmp_path / "data"
+    assert main(["ingest", str(corpus / "legacy" / "raw" / "fujian_pingtan_jiaotongju_2017_legacy.txt"),
+                 "--data-dir", str(root)]) == 0
+    with warehouse.build_session(root) as con:
+        con.execute("UPDATE raw_documents SET published_at = DATE '2018-03-20', published_at_source = 'listing'")
+        derive.refresh(con, force=True)
+        got = dict(con.execute("""SELECT y.metric, y.value FROM yoy_metrics y JOIN agencies a USING (agency_id)
+                                  WHERE a.level = 'department' AND y.year = 2017""").fetchall())
+    assert got == {"published_late": 0.0, "days_after_due": -11.0}

@@ -14,6 +14,7 @@ import pandas as pd
 from pipeline.load.deadlines import due_date_sql
 
 BOTH = ("2019", "2021")
+ANY = (*BOTH, "legacy")  # timeliness does not depend on the template
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,10 @@ _PUBLISHED = ("SELECT r.report_id, {value} AS value FROM reports r JOIN (SELECT 
               "ON d.sha256 = r.report_id LEFT JOIN agencies a ON a.agency_id = r.agency_id")
 METRICS += (
     Metric("published_late", "逾期发布（按条例规定期限）", "published after the due date (1 = late; deadlines table)",
-           "flag", BOTH, _PUBLISHED.format(value=f"CASE WHEN d.published_at > {_DUE} THEN 1 "
+           "flag", ANY, _PUBLISHED.format(value=f"CASE WHEN d.published_at > {_DUE} THEN 1 "
                                                  f"WHEN {_DUE} IS NOT NULL THEN 0 END")),
     Metric("days_after_due", "发布日距截止日天数", "days from the due date to publication (negative: early)", "days",
-           BOTH, _PUBLISHED.format(value=f"date_diff('day', {_DUE}, d.published_at)"), False),
+           ANY, _PUBLISHED.format(value=f"date_diff('day', {_DUE}, d.published_at)"), False),
 )
 METRIC_BY_CODE = {m.code: m for m in METRICS}
 
