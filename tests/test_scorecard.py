@@ -46,3 +46,18 @@ def test_a_copied_report_scores_lower_than_the_one_it_copies(corpus, tmp_path):
 
 def test_bands():
     assert [band(s) for s in (95, 90, 85, 72, 60, 59.9, None)] == ["A", "A", "B", "C", "D", "E", None]
+
+
+def test_a_stock_text_shared_by_many_bodies_is_found_in_each_of_them():
+    from pipeline.load.scorecard import _similarities
+    from pipeline.parse.narrative import signature
+
+    stock = signature("坚持以人民为中心深化政务公开，紧紧围绕中心工作，不断拓展重点领域信息公开的广度与深度。" * 5)
+    own = signature("本机关全年主动公开信息三百余条，群众来信均已办结，另有两件行政复议案件已经审结并公开结果。" * 5)
+    rows = [{"report_id": f"r{i}", "agency_id": f"a{i}", "year": 2024, "text_signature": list(stock),
+             "agency_name": f"body{i}", "province": "江苏省"} for i in range(300)]
+    rows.append({"report_id": "own", "agency_id": "z", "year": 2024, "text_signature": list(own),
+                 "agency_name": "z", "province": "江苏省"})
+    _, peer = _similarities(rows)
+    assert all(peer[f"r{i}"][0] == 1.0 for i in range(300))
+    assert peer.get("own", (0.0, ""))[0] < 0.3

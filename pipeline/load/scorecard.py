@@ -21,6 +21,7 @@ BANDS = (("A", 90), ("B", 80), ("C", 70), ("D", 60), ("E", 0))
 CONSISTENCY = ("table3_applicant_total", "table3_balance", "table3_outcome_total", "table4_total")
 LATE_DAYS_TO_ZERO = 100  # timeliness loses a point a day after the deadline
 BAND_ROWS = 4  # LSH: a signature in bands of 4 values; two reports that share a band are compared
+MAX_NEIGHBOURS = 64  # distinct signatures compared within one band's bucket (its neighbours in sort order)
 EXPECTED_NUMBERS = {code: sum(len(r.columns) for r in t.rows() if not r.optional) for code, t in TEMPLATES.items()}
 
 
@@ -77,13 +78,21 @@ def _similarities(rows: list[dict]) -> tuple[dict[str, tuple[float, str]], dict[
             for b in range(0, SIGNATURE_SIZE, BAND_ROWS):
                 buckets[(r["year"], b, tuple(r["text_signature"][b:b + BAND_ROWS]))].append(r)
     for group in buckets.values():
-        for a in group:
-            for b in group:
-                if a["agency_id"] == b["agency_id"]:
-                    continue
-                s = similarity(a["text_signature"], b["text_signature"]) or 0.0
-                if s > peer.get(a["report_id"], (-1.0, ""))[0]:
-                    peer[a["report_id"]] = (s, f"{b['agency_name']} ({b['province'] or '?'}) of the same year")
+        # reports with one signature are compared once: a stock text shared by thousands stays linear
+        by_signature: dict[tuple, list[dict]] = defaultdict(list)
+        for r in group:
+            by_signature[tuple(r["text_signature"])].append(r)
+        distinct = sorted(by_signature)
+        for i, sig in enumerate(distinct):
+            near = distinct[max(0, i - MAX_NEIGHBOURS // 2): i + MAX_NEIGHBOURS // 2 + 1]
+            for other in near:
+                s = 1.0 if other == sig else similarity(list(sig), list(other)) or 0.0
+                for a in by_signature[sig]:
+                    if s <= peer.get(a["report_id"], (-1.0, ""))[0]:
+                        continue
+                    b = next((b for b in by_signature[other] if b["agency_id"] != a["agency_id"]), None)
+                    if b is not None:
+                        peer[a["report_id"]] = (s, f"{b['agency_name']} ({b['province'] or '?'}) of the same year")
     return prior, peer
 
 
