@@ -1,5 +1,7 @@
 """`gongkai run`: the whole asset graph for a range of report years, in this process, as one run."""
 
+import os
+import socket
 from pathlib import Path
 
 import dagster as dg
@@ -23,6 +25,37 @@ def check_years(years: list[int]) -> list[str]:
     return [str(y) for y in years]
 
 
+OWNER_TAG = "gongkai/process"  # host:pid of the `gongkai run` that executes a run
+_UNFINISHED = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING,
+               dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Runs of `gongkai run` that never ended because their process was killed (SIGKILL, the OOM killer)
+    still hold their concurrency slots (the pool `warehouse`, limit 1): every later run would wait for
+    them for ever. Those whose process is gone are marked failed and their slots freed."""
+    host, freed = socket.gethostname(), []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=_UNFINISHED)):
+        owner = run.tags.get(OWNER_TAG, "")
+        where, _, pid = owner.rpartition(":")
+        if where != host or not pid.isdigit() or _alive(int(pid)):
+            continue  # not ours, another machine's, or still running
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        instance.report_run_failed(run, f"its process ({owner}) is gone: the run was killed")
+        freed.append(run.run_id)
+    return freed
+
+
 def materialize_years(years: list[int], root: Path, sources: list[str], progress: bool = True,
                       instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     keys = check_years(sorted(years))
@@ -34,11 +67,14 @@ def materialize_years(years: list[int], root: Path, sources: list[str], progress
     # the progress lines and the failures' summary are the display; Dagster's own log, errors and their
     # traces stay in the instance (and `dagster dev`)
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if progress else "INFO"}}}}
-    kwargs = {"tags": tags, "raise_on_error": False, "run_config": quiet}
+    kwargs = {"tags": {**tags, OWNER_TAG: f"{socket.gethostname()}:{os.getpid()}"}, "raise_on_error": False,
+              "run_config": quiet}
     with writer_lock(root):  # the whole run is one writer: an ingest meanwhile waits for its end
         if instance is not None:
+            release_dead_runs(instance)
             return job.execute_in_process(instance=instance, **kwargs)
         with instance_at(root) as inst:
+            release_dead_runs(inst)
             return job.execute_in_process(instance=inst, **kwargs)
 
 

@@ -164,3 +164,36 @@ def test_run_stopped_by_sigterm_exits_143_publishes_nothing_half_and_reruns_equa
     said = [p.read_text() for p in tmp_path.glob("k*.err")]
     assert any("stopped by SIGTERM: nothing was half-published" in s for s in said), said
     assert [s for s in said if "Traceback" in s] == []
+
+
+def test_a_run_killed_while_it_holds_the_warehouse_slot_does_not_lock_out_the_next(tmp_path):
+    """The instance limits the pool `warehouse` to one step; a run killed (SIGKILL, its parent alone) while
+    one of its steps holds that slot never frees it itself. The next run frees what dead runs hold,
+    marks them failed, and finishes, instead of waiting for the slot for ever."""
+    import dagster as dg
+
+    root = tmp_path / "data"
+    args = ["run", "--years", "2024", "--data-dir", str(root)]
+    proc = start(args, tmp_path / "killed")
+    home = root / "dagster"
+    deadline, held, instance = time.monotonic() + 240, False, None
+    try:
+        while time.monotonic() < deadline and proc.poll() is None and not held:
+            if instance is None and (home / "history" / "runs.db").exists():
+                instance = dg.DagsterInstance.from_config(str(home))
+            if instance is not None:
+                held = bool(instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots)
+            time.sleep(0.02)
+        assert held, "the run never took the warehouse slot"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots  # left behind
+        _run_to_end(args, root, tmp_path / "rerun", env=NO_WAIT)
+        statuses = sorted(r.status.value for r in instance.get_runs())
+        assert statuses == ["FAILURE", "SUCCESS"], statuses
+        assert not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if instance is not None:
+            instance.dispose()
