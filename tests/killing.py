@@ -115,8 +115,8 @@ def rows(root: Path) -> dict[str, list[tuple]]:
             columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] not in CLOCK_COLUMNS]
             data = con.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
             prefix = str(root)
-            out[table] = sorted(tuple(v.replace(prefix, "DATA") if isinstance(v, str) else v for v in row)
-                                for row in data)
+            out[table] = sorted((tuple(v.replace(prefix, "DATA") if isinstance(v, str) else v for v in row)
+                                 for row in data), key=lambda row: [(v is not None, str(v)) for v in row])
     return out
 
 

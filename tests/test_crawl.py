@@ -159,9 +159,10 @@ def test_gongkai_run_on_the_site_loads_pingtan_2019_to_2025(site, tmp_path):
                     got[fact_key({"table": table, **{k: v for k, v in rec.items() if v is not None}})] = rec["value"]
             assert got == expected_facts(f"fujian_pingtan_{year}.txt"), year
             assert status == ("inconsistent" if year == 2020 else "ok")
-        trunc = con.execute("SELECT r.status, i.rule FROM reports r JOIN report_issues i USING (report_id) "
-                            "WHERE r.source_uri LIKE '%trunc.pdf'").fetchall()
-        assert trunc == [("failed", "unreadable_pdf")]
+        trunc = con.execute("SELECT r.status, r.agency_name, i.rule FROM reports r JOIN report_issues i "
+                            "USING (report_id) WHERE r.source_uri LIKE '%trunc.pdf' ORDER BY i.rule").fetchall()
+        # unreadable, and still the body of the page that links it (永定区人民政府), said so in a note
+        assert trunc == [("failed", "永定区人民政府", "agency_from_source"), ("failed", "永定区人民政府", "unreadable_pdf")]
         ids = con.execute("SELECT count(DISTINCT agency_id) FROM reports WHERE agency_name = '平潭综合实验区'").fetchone()
         assert ids == (1,)
 
@@ -281,6 +282,24 @@ def test_a_stop_landing_in_a_callback_stops_the_crawl_and_keeps_what_was_found(s
     finally:
         con.close()
     assert 1 <= kept < len(site.served)  # stopped early, and what was found before the stop is kept
+
+
+def test_a_stop_landing_in_a_sources_coroutine_ends_the_crawl_and_is_no_failure_of_the_source(site, tmp_path):
+    """A stop raised while one source's coroutine runs ends the whole crawl at once, and is not recorded
+    as that source's failure (a rerun would keep the row for ever)."""
+    def progress(message: str) -> None:
+        if "listing" in message and "faults" in message:
+            raise _Interrupt()
+
+    root = tmp_path / "data"
+    con = warehouse.connect_build(root)
+    try:
+        with pytest.raises(_Interrupt):
+            Crawl(load_registry(site.registry), WarehouseSink(con, root), set(range(2019, 2026)), progress).run()
+        errors = con.execute("SELECT error FROM raw_documents WHERE error LIKE 'crawler error%'").fetchall()
+    finally:
+        con.close()
+    assert errors == []
 
 
 def test_crawl_cli_prints_a_summary(site, tmp_path, capsys):

@@ -132,11 +132,7 @@ class Crawl:
             for key, (sink, sources) in sinks.items():
                 await self._sink(sink.sources, [_source_row(s) for s in sources])
                 self._states[key] = await self._sink(sink.states)
-            done = await asyncio.gather(*(self._source(s) for s in self.registry.sources), return_exceptions=True)
-            for source, outcome in zip(self.registry.sources, done, strict=True):
-                if isinstance(outcome, BaseException):  # a bug for one source must not lose the others
-                    self._failed(self.sink_of(source), source.start_urls[0], None,
-                                 reason=f"crawler error: {type(outcome).__name__}: {outcome}", source_id=source.id)
+            await asyncio.gather(*(self._guarded(s) for s in self.registry.sources))
             await asyncio.gather(*self._writes)
         finally:
             self.fetcher.close()
@@ -160,6 +156,15 @@ class Crawl:
         self._writes.append(future)
 
     # --- one source --------------------------------------------------------------------------
+    async def _guarded(self, source: Source) -> None:
+        """A bug for one source must not lose the others; a stop (not an Exception) is no failure of the
+        source: it ends the whole crawl."""
+        try:
+            await self._source(source)
+        except Exception as exc:  # noqa: BLE001
+            self._failed(self.sink_of(source), source.start_urls[0], None,
+                         reason=f"crawler error: {type(exc).__name__}: {exc}", source_id=source.id)
+
     async def _source(self, source: Source) -> None:
         sink = self.sink_of(source)
         hosts = {urlparse(u).hostname.lower() for u in source.start_urls if urlparse(u).hostname}

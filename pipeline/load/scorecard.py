@@ -119,7 +119,7 @@ def scorecard_frame(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> pd.
                (SELECT value FROM applications f WHERE f.report_id = r.report_id AND f.applicant = 'total'
                 AND f.stage = 'carried_over') AS carried_over
         FROM current_reports r LEFT JOIN agencies a USING (agency_id)
-        WHERE r.year IN ({span})""").fetchdf()
+        WHERE r.year IN ({span}) ORDER BY r.year, r.agency_id, r.report_id""").fetchdf()  # ties: the same evidence
     records = rows.astype(object).where(rows.notna(), None).to_dict("records")
     for r in records:
         r["text_signature"] = list(r["text_signature"]) if r["text_signature"] is not None else None
