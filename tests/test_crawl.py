@@ -266,39 +266,34 @@ class _Interrupt(BaseException):  # what a stop signal's handler raises: not an 
     pass
 
 
-def test_a_stop_landing_in_a_callback_stops_the_crawl_and_keeps_what_was_found(site, tmp_path):
-    """A signal handler raises wherever the main thread is; asyncio would log an exception raised in a
-    callback (here: the one that reports a kept document) and go on crawling."""
+def _stopped_crawl(site, root, stop_when, query: str) -> list[tuple]:
+    """Crawl the site, raising a stop where `stop_when(progress message)` says; then `query`'s rows."""
     def progress(message: str) -> None:
-        if message.endswith("bytes)"):  # said by the callback of a kept document
+        if stop_when(message):
             raise _Interrupt()
 
-    root = tmp_path / "data"
     con = warehouse.connect_build(root)
     try:
         with pytest.raises(_Interrupt):
             Crawl(load_registry(site.registry), WarehouseSink(con, root), set(range(2019, 2026)), progress).run()
-        kept = con.execute("SELECT count(*) FROM raw_documents WHERE sha256 IS NOT NULL").fetchall()[0][0]
+        return con.execute(query).fetchall()
     finally:
         con.close()
+
+
+def test_a_stop_landing_in_a_callback_stops_the_crawl_and_keeps_what_was_found(site, tmp_path):
+    """A signal handler raises wherever the main thread is; asyncio would log an exception raised in a
+    callback (here: the one that reports a kept document) and go on crawling."""
+    ((kept,),) = _stopped_crawl(site, tmp_path / "data", lambda m: m.endswith("bytes)"),  # a kept document's callback
+                                "SELECT count(*) FROM raw_documents WHERE sha256 IS NOT NULL")
     assert 1 <= kept < len(site.served)  # stopped early, and what was found before the stop is kept
 
 
 def test_a_stop_landing_in_a_sources_coroutine_ends_the_crawl_and_is_no_failure_of_the_source(site, tmp_path):
     """A stop raised while one source's coroutine runs ends the whole crawl at once, and is not recorded
     as that source's failure (a rerun would keep the row for ever)."""
-    def progress(message: str) -> None:
-        if "listing" in message and "faults" in message:
-            raise _Interrupt()
-
-    root = tmp_path / "data"
-    con = warehouse.connect_build(root)
-    try:
-        with pytest.raises(_Interrupt):
-            Crawl(load_registry(site.registry), WarehouseSink(con, root), set(range(2019, 2026)), progress).run()
-        errors = con.execute("SELECT error FROM raw_documents WHERE error LIKE 'crawler error%'").fetchall()
-    finally:
-        con.close()
+    errors = _stopped_crawl(site, tmp_path / "data", lambda m: "listing" in m and "faults" in m,
+                            "SELECT error FROM raw_documents WHERE error LIKE 'crawler error%'")
     assert errors == []
 
 
