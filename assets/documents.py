@@ -11,7 +11,7 @@ from collections import Counter
 
 import dagster as dg
 
-from assets.metadata import check_metadata, describe, per_partition, table_metadata
+from assets.metadata import check_result, describe, per_partition, table_metadata
 from assets.partitions import PARTITIONS, SINGLE_RUN, run_shards, run_years, shard_groups
 from assets.resources import Gongkai
 from pipeline.batch.shards import crawl_shards, documents_per_partition, merge_documents, parse_shards
@@ -83,8 +83,7 @@ def raw_documents():
 def documents_archived(gongkai: Gongkai) -> dg.AssetCheckResult:
     with warehouse.build_session(gongkai.root) as con:
         outcome = checks.documents_archived(con, gongkai.root)
-    return dg.AssetCheckResult(passed=outcome.passed, description=outcome.description,
-                               metadata=check_metadata(outcome.failing))
+    return check_result(outcome, "raw_documents")
 
 
 @dg.op(description="Parse a group of shards' documents of the run's years; stage each (year, shard) as Parquet.")

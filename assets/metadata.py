@@ -65,3 +65,11 @@ def check_metadata(failing: list[dict]) -> dict[str, object]:
             by_year[str(case["year"])] = by_year.get(str(case["year"]), 0) + 1
     return {"failing": dg.MetadataValue.json(failing[:200]), "failing_count": len(failing),
             "failing_by_year": dg.MetadataValue.json(by_year)}
+
+
+def check_result(outcome, asset: str, blocking_severity: bool = True) -> dg.AssetCheckResult:
+    """A check's plain outcome (pipeline.load.checks.CheckOutcome) as Dagster's result."""
+    return dg.AssetCheckResult(
+        check_name=outcome.name, asset_key=asset, passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking_severity else dg.AssetCheckSeverity.WARN,
+        description=outcome.description, metadata=check_metadata(outcome.failing))

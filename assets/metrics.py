@@ -4,7 +4,7 @@
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import check_metadata, describe, per_partition, table_metadata, year_rows
+from assets.metadata import check_result, describe, per_partition, table_metadata, year_rows
 from assets.partitions import PARTITIONS, SINGLE_RUN, run_years
 from assets.resources import Gongkai
 from assets.tables import FACT_ASSETS, reports
@@ -47,8 +47,7 @@ def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai):
         bands = dict(con.execute(f"SELECT band, count(*) FROM scorecards WHERE year IN ({','.join(map(str, years))}) "
                                  "GROUP BY 1 ORDER BY 1").fetchall())
         counts, card_counts = _rows_per_partition(con, parts)
-        yoy_results = [dg.AssetCheckResult(asset_key="yoy_metrics", check_name=o.name, passed=o.passed,
-                                           description=o.description, metadata=check_metadata(o.failing))
+        yoy_results = [check_result(o, "yoy_metrics")
                        for o in (checks.one_metric_row(con, years), checks.prior_is_last_year(con, years))]
         covered = checks.a_card_per_current_report(con, years)
     skipped = bool(derived["skipped"])
@@ -66,9 +65,7 @@ def yoy_metrics(context: dg.AssetExecutionContext, gongkai: Gongkai):
         "biggest_changes": dg.MetadataValue.md(movers.to_markdown(index=False) if len(movers) else "(no prior year)"),
     }, check_results=yoy_results)
     yield dg.MaterializeResult(asset_key="scorecards", metadata={**cards, **status, "bands": dg.MetadataValue.json(bands)},
-                               check_results=[dg.AssetCheckResult(
-                                   asset_key="scorecards", check_name=covered.name, passed=covered.passed,
-                                   description=covered.description, metadata=check_metadata(covered.failing))])
+                               check_results=[check_result(covered, "scorecards")])
 
 
 def _rows_per_partition(con, parts: dict[tuple[int, str], pd.DataFrame]

@@ -6,19 +6,11 @@ import datetime as dt
 import dagster as dg
 
 from assets.documents import parsed_reports
-from assets.metadata import TABLE_KINDS, check_metadata, describe, per_partition, table_metadata, year_rows
+from assets.metadata import TABLE_KINDS, check_result, describe, per_partition, table_metadata, year_rows
 from assets.partitions import PARTITIONS, SINGLE_RUN, run_years
 from assets.resources import Gongkai
 from pipeline.load import checks, staging, warehouse
 from pipeline.parse.templates import FACT_TABLES
-
-
-def check_result(outcome: checks.CheckOutcome, asset: str, blocking_severity: bool = True) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        check_name=outcome.name, asset_key=asset, passed=outcome.passed,
-        severity=dg.AssetCheckSeverity.ERROR if blocking_severity else dg.AssetCheckSeverity.WARN,
-        description=outcome.description, metadata=check_metadata(outcome.failing))
-
 
 REPORT_CHECKS = [
     dg.AssetCheckSpec("year_has_facts", asset="reports", blocking=True,
