@@ -410,6 +410,25 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site(args: argparse.Namespace) -> int:
+    """The explorer: a static site of the published warehouse (docs/explorer.md)."""
+    from pipeline.publish.build import NotASiteFolder, build_site
+
+    out = _folder(args.out, "the site's folder")
+    con = _open_published(args)
+    try:
+        summary = build_site(con, out, parquet=not args.no_parquet, archive=not args.no_archive)
+    except NotASiteFolder as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        con.close()
+    print(f"site: {summary.bodies:,} bodies, {summary.regions:,} regions, {summary.files:,} files, "
+          f"{summary.bytes / 1e6:.1f} MB in {summary.seconds:.1f} s: {out}")
+    print(f"open it from any static server, e.g. `python -m http.server -d {out} -b 127.0.0.1 8000`, "
+          "then http://127.0.0.1:8000/ (a page opened as a file cannot read its data)")
+    return 0
+
+
 # --- the parser --------------------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -436,6 +455,7 @@ examples:
   gongkai scorecard --region 江苏省 --level county --csv cards.csv
                                                 bodies in bands A–E, each with its weakest component
   gongkai export exported/                      every table as Parquet, with manifest.json
+  gongkai site site/                            the explorer: a static site to open from any web server
   gongkai ui                                    Dagster's UI on this data dir's runs and assets
 
 The analyst's guide (docs/analyst-guide.md) has queries to start from. Exit codes: 0 done, 1 failed,
@@ -507,6 +527,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (default parquet)")
     p.add_argument("--data-dir", help=DATA_HELP)
     p.set_defaults(func=_export)
+    p = sub.add_parser("site", help="the explorer: a static site of the warehouse (search, bodies, compare, regions)")
+    p.add_argument("out", metavar="DIR", help="the folder to write the site into (its data is replaced)")
+    p.add_argument("--no-archive", action="store_true", help="leave out the reports' archived copies")
+    p.add_argument("--no-parquet", action="store_true", help="leave out the full Parquet export (download/)")
+    p.add_argument("--data-dir", help=DATA_HELP)
+    p.set_defaults(func=_site)
     p = sub.add_parser("sample", help="write the synthetic sample site and its source registry")
     p.add_argument("out", metavar="DIR", help="the folder to write the sample site and its registry to")
     p.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")

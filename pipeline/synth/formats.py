@@ -31,11 +31,11 @@ OPEN_AS = {"html": "HTML (StarWriter)", "txt": "Text (encoded):UTF8,LF,Noto Seri
 def save_as(sources: dict[str, bytes], ext: str, kind: str) -> dict[str, bytes]:
     """Each source (name -> bytes of extension `ext`: html or txt) as LibreOffice saves it as `kind`,
     laid out with Chinese fonts (a PDF drawn without them prints boxes for every character)."""
-    return convert(sources, ext, SAVE_AS[kind], infilter=OPEN_AS.get(ext), env=_with_cjk_fonts())
+    return convert(sources, ext, SAVE_AS[kind], infilter=OPEN_AS.get(ext), env=with_cjk_fonts())
 
 
 @lru_cache(maxsize=1)
-def _with_cjk_fonts() -> dict[str, str]:
+def with_cjk_fonts() -> dict[str, str]:
     """The environment with a fontconfig file that adds the Noto CJK fonts shipped in `mplfonts` to the
     system's: a machine without Chinese fonts installed renders Chinese all the same."""
     import mplfonts
