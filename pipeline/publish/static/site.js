@@ -262,7 +262,9 @@ async function viewCompare(ids, metric) {
   ready("compare");
 }
 
-async function viewRegion(key, metric, year) {
+const ROWS_SHOWN = 500; // a province of thousands of bodies draws its first rows at once; the CSV has all
+
+async function viewRegion(key, metric, year, all) {
   const [m, idx] = [await meta(), /^[0-9a-f]{10}$/.test(key) ? null : await index()];
   const rid = idx ? (idx.regions.find((r) => r[1] === key) || [])[0] : key;
   let reg;
@@ -287,12 +289,17 @@ async function viewRegion(key, metric, year) {
     <h2>排名 <span class="en">ranking</span>: ${label(m, metric)} ${year ?? ""}</h2>
     <p class="muted">五等分 quintile 1 = 最高的五分之一 the top fifth, among the ${n} bodies with a value</p>
     <div class="scroll"><table id="ranking"><thead><tr><th>排名 rank</th><th>机关 body</th><th>级别 level</th><th>数值 value</th><th>五等分 quintile</th></tr></thead><tbody>`;
-  ranked.forEach((r, k) => {
+  const shownRows = all ? ranked.length : Math.min(ranked.length, ROWS_SHOWN);
+  ranked.slice(0, shownRows).forEach((r, k) => {
     const band = r.v === null ? "—" : 1 + Math.floor((k * 5) / n);
     html += `<tr data-agency="${esc(r.id)}"${r.v === null ? "" : ` data-value="${r.v}"`}><td>${r.v === null ? "—" : k + 1}</td><td class="text"><a href="${link({ agency: r.id })}">${esc(r.name)}</a></td>
       <td>${levelLabel(m, r.level)}</td><td>${esc(fmt(r.v, unit))}</td><td>${band}</td></tr>`;
   });
   html += `</tbody></table></div>`;
+  if (shownRows < ranked.length) {
+    html += `<p>显示前 ${shownRows} 个，共 ${ranked.length.toLocaleString("zh-CN")} 个 <span class="en">the first ${shownRows} of ${ranked.length} shown; the CSV has all</span>
+      <a href="${link({ region: rid, metric, year, all: 1 })}">显示全部 show all</a></p>`;
+  }
   html += coverage(reg);
   app.innerHTML = html;
   document.getElementById("metric").onchange = (e) => go({ region: rid, metric: e.target.value, year });
@@ -378,7 +385,7 @@ async function route() {
   try {
     if (p.get("agency")) await viewBody(p.get("agency"));
     else if (p.has("compare")) await viewCompare(p.get("compare").split(",").filter(Boolean).slice(0, 5), p.get("metric"));
-    else if (p.get("region")) await viewRegion(p.get("region"), p.get("metric"), p.get("year"));
+    else if (p.get("region")) await viewRegion(p.get("region"), p.get("metric"), p.get("year"), p.has("all"));
     else await viewSearch(p.get("q") || "", p.get("level") || "");
   } catch (err) {
     notFound(`无法加载 could not load: ${err.message}`);
