@@ -1,4 +1,4 @@
-"""Partitions: report year x source shard. Years run from 2019 (the first national template) to the
+"""Partitions: report year x source shard. Years run from 2008 (the first year the 2007 条例 required a report for) to the
 latest year whose reports are due; a shard is a stable hash of a source's host (pipeline.batch.shards).
 
 A run covers a rectangle of years and shards (one run, whatever its size: single-run backfills); its
@@ -11,12 +11,12 @@ import warnings
 import dagster as dg
 
 from pipeline.batch.shards import SHARDS
-from pipeline.parse.reportyears import FIRST_YEAR, latest_report_year
+from pipeline.parse.reportyears import EARLIEST_YEAR, latest_report_year
 
 # single-run backfills are the design, not an experiment here: say so once, not at every asset
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
-YEARS = dg.StaticPartitionsDefinition([str(y) for y in range(FIRST_YEAR, latest_report_year() + 1)])
+YEARS = dg.StaticPartitionsDefinition([str(y) for y in range(EARLIEST_YEAR, latest_report_year() + 1)])
 SHARD_KEYS = dg.StaticPartitionsDefinition(list(SHARDS))
 PARTITIONS = dg.MultiPartitionsDefinition({"year": YEARS, "shard": SHARD_KEYS})
 SINGLE_RUN = dg.BackfillPolicy.single_run()  # a backfill of any range of years and shards is one run

@@ -359,15 +359,18 @@ def _compare(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
         frame = compare.compare_frame(con, agency.agency_id, years)
         series = compare.chart_series(con, agency.agency_id, years)
+        boundaries = compare.template_boundaries(con, agency.agency_id, years)
     finally:
         con.close()
     region = "/".join(x for x in (agency.province, agency.city, agency.county) if isinstance(x, str))
     title = f"{agency['name']}（{region or '地区未知'}）{years[0]}–{years[-1]}"
     print(f"{title}  [{agency.agency_id}]")
-    print(compare.format_compare(frame) if not frame.empty else "(no metrics for these years)")
+    print(compare.format_compare(frame, boundaries) if not frame.empty else "(no metrics for these years)")
+    if note := compare.boundary_note(boundaries):
+        print(note)
     if chart is not None:
         chart.parent.mkdir(parents=True, exist_ok=True)
-        print(f"chart: {charts.write_chart(series, title, chart)}")
+        print(f"chart: {charts.write_chart(series, title, chart, [y for y, _, _ in boundaries])}")
     return 0
 
 

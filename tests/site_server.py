@@ -111,7 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("If-None-Match") == etag:
             self._send(304, headers={"ETag": etag})
             return
-        kind = {".pdf": "application/pdf", ".docx": "application/octet-stream"}.get(file.suffix, "text/html")
+        kind = {".pdf": "application/pdf", ".docx": "application/octet-stream",
+                ".txt": "text/plain; charset=utf-8"}.get(file.suffix, "text/html")
         if kind == "text/html":
             kind += "; charset=gbk" if path in faults.gbk else "; charset=utf-8"
         self._send(200, body, {"Content-Type": kind, "ETag": etag, "Last-Modified": modified})

@@ -146,8 +146,8 @@ def test_schedule_asks_for_the_years_still_changing(when, expected):
 def test_definitions_declare_the_graph():
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {"raw_documents", "parsed_reports", "reports", "applications", "outcomes", "regulations", "permits",
-            "penalties", "fees", "procurement", "appeals", "yoy_metrics"} <= keys
-    assert YEARS.get_partition_keys()[0] == "2019"
+            "penalties", "fees", "procurement", "appeals", "legacy_indicators", "yoy_metrics"} <= keys
+    assert YEARS.get_partition_keys()[0] == "2008"  # the first year the 2007 条例 required a report for
     assert YEARS.get_partition_keys()[-1] == str(dt.datetime.now(SHANGHAI).year - 1)
     job = defs.resolve_job_def("ingest_years")
     assert job.partitions_def == PARTITIONS and PARTITIONS.get_partitions_def_for_dimension("year") == YEARS

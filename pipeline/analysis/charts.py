@@ -11,11 +11,12 @@ from pipeline.analysis.compare import CHART_COUNTS, CHART_SHARES
 from pipeline.load.metrics import METRIC_BY_CODE
 
 
-def write_chart(series: pd.DataFrame, title: str, path: Path) -> Path:
+def write_chart(series: pd.DataFrame, title: str, path: Path, boundaries: list[int] | None = None) -> Path:
+    """`boundaries`: the first years of a new template, drawn as a dashed line before them."""
     if path.suffix.lower() == ".html":
-        path.write_text(_svg_page(series, title), encoding="utf-8")
+        path.write_text(_svg_page(series, title, boundaries or []), encoding="utf-8")
     elif path.suffix.lower() == ".png":
-        _png(series, title, path)
+        _png(series, title, path, boundaries or [])
     else:
         raise ValueError(f"a chart is written as .png or .html, not {path.suffix or 'no suffix'}")
     return path
@@ -34,7 +35,7 @@ def _cjk_font():
     return font_manager.FontProperties(fname=str(fname))
 
 
-def _png(series: pd.DataFrame, title: str, path: Path) -> None:
+def _png(series: pd.DataFrame, title: str, path: Path, boundaries: list[int]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -48,7 +49,12 @@ def _png(series: pd.DataFrame, title: str, path: Path) -> None:
             if points["value"].notna().any():
                 axis.plot(points["year"], points["value"] * scale, marker="o", label=METRIC_BY_CODE[metric].label_zh)
         axis.grid(alpha=0.3)
+        for year in boundaries:
+            axis.axvline(year - 0.5, color="#888", linestyle="--", linewidth=1)
         axis.legend(prop=font, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    for year in boundaries:
+        top.annotate("模板变更", (year - 0.5, 1), xycoords=("data", "axes fraction"), fontproperties=font,
+                     fontsize=8, color="#666", ha="left", va="top")
     top.set_ylabel("件", fontproperties=font)
     bottom.set_ylabel("占办理总数 %", fontproperties=font)
     bottom.set_xlabel("报告年度", fontproperties=font)
@@ -60,13 +66,13 @@ def _png(series: pd.DataFrame, title: str, path: Path) -> None:
     plt.close(fig)
 
 
-def _svg_page(series: pd.DataFrame, title: str) -> str:
+def _svg_page(series: pd.DataFrame, title: str, boundaries: list[int]) -> str:
     """A self-contained page: two inline SVG line charts, no script, no network."""
     years = sorted(int(y) for y in series["year"].unique()) or [0]
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
              f"<body style='font-family:\"Noto Sans CJK SC\",\"PingFang SC\",\"Microsoft YaHei\",sans-serif'><h2>{html.escape(title)}</h2>"]
     for metrics, scale, unit in ((CHART_COUNTS, 1, "件"), (CHART_SHARES, 100, "占办理总数 %")):
-        parts.append(_svg_chart(series, metrics, scale, unit, years))
+        parts.append(_svg_chart(series, metrics, scale, unit, years, boundaries))
     return "".join(parts) + "</body></html>"
 
 
@@ -74,7 +80,8 @@ SVG = {"width": 720, "height": 260, "pad": 50, "legend": 170}
 SVG_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
-def _svg_chart(series: pd.DataFrame, metrics: tuple[str, ...], scale: float, unit: str, years: list[int]) -> str:
+def _svg_chart(series: pd.DataFrame, metrics: tuple[str, ...], scale: float, unit: str, years: list[int],
+               boundaries: list[int]) -> str:
     w, h, pad = SVG["width"], SVG["height"], SVG["pad"]
     values = series[series["metric"].isin(metrics)]["value"].dropna() * scale
     top = max(float(values.max()) if len(values) else 1.0, 1.0)
@@ -91,6 +98,11 @@ def _svg_chart(series: pd.DataFrame, metrics: tuple[str, ...], scale: float, uni
         gy = point(years[0], top * share)[1]
         svg.append(f"<line x1='{pad}' y1='{gy:.1f}' x2='{w - pad}' y2='{gy:.1f}' stroke='#eee'/>"
                    f"<text x='{pad - 6}' y='{gy + 4:.1f}' font-size='11' text-anchor='end'>{top * share:,.0f}</text>")
+    for year in boundaries:  # the template changes: the series' meaning may too
+        bx = point(year - 0.5, 0)[0]
+        svg.append(f"<line class='boundary' data-year='{year}' x1='{bx:.1f}' y1='20' x2='{bx:.1f}' y2='{h - pad + 10}' "
+                   f"stroke='#888' stroke-dasharray='4 3'/><text x='{bx + 3:.1f}' y='30' font-size='10' "
+                   f"fill='#666'>模板变更 template</text>")
     for i, metric in enumerate(metrics):
         pts = series[(series["metric"] == metric) & series["value"].notna()]
         if pts.empty:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 
 import duckdb
 import pandas as pd
@@ -93,7 +94,24 @@ def _change(unit: str, row: pd.Series) -> str | None:
     return None if pd.isna(row["pct_change"]) else f"{row['pct_change'] * 100:+.1f}%"
 
 
-def format_compare(frame: pd.DataFrame) -> str:
+def template_boundaries(con: duckdb.DuckDBPyConnection, agency_id: str, years: list[int]) -> list[tuple[int, str, str]]:
+    """(first year, template before, template from then) wherever the body's reports change template: its
+    series change meaning there (metric_definitions.boundary says how far)."""
+    rows = con.execute("""SELECT year, template FROM current_reports WHERE agency_id = ? AND year BETWEEN ? AND ?
+                          AND template <> 'unknown' ORDER BY year""", [agency_id, min(years), max(years)]).fetchall()
+    return [(year, before, after) for (_, before), (year, after) in itertools.pairwise(rows) if before != after]
+
+
+def boundary_note(boundaries: list[tuple[int, str, str]]) -> str | None:
+    if not boundaries:
+        return None
+    named = {"legacy": "free form (2008–2018)", "2019": "the 2019 template", "2021": "the 2021 template"}
+    return "‖ template changes: " + "; ".join(f"{y - 1}→{y} ({named.get(a, a)} → {named.get(b, b)})"
+                                             for y, a, b in boundaries) + \
+        "; how each metric joins across 2018→2019: metric_definitions.boundary (docs/metrics.md)"
+
+
+def format_compare(frame: pd.DataFrame, boundaries: list[tuple[int, str, str]] | None = None) -> str:
     def cell(value: object, metric: str, column: object) -> str:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             return "—"
@@ -105,6 +123,8 @@ def format_compare(frame: pd.DataFrame) -> str:
         return f"{value:,.2f}" if unit == "wan_yuan" else f"{value:,.0f}"
 
     shown = pd.DataFrame({c: [cell(v, m, c) for m, v in frame[c].items()] for c in frame.columns}, index=frame.index)
+    starts = {y for y, _, _ in boundaries or []}
+    shown.columns = [f"‖{c}" if c in starts else c for c in shown.columns]  # ‖: the template changes here
     with pd.option_context("display.unicode.east_asian_width", True):  # a CJK character takes two columns
         return shown.to_string()
 

@@ -10,6 +10,7 @@ from pipeline.load.facts import ReportResult, fact_rows
 from pipeline.load.identity import identify
 from pipeline.parse.confirm import decline_unconfirmed
 from pipeline.parse.describe import Region, ReportMeta, describe, merge_region, report_covers
+from pipeline.parse.legacy import read_legacy
 from pipeline.parse.narrative import narrative, signature, stated_requests
 from pipeline.parse.rows import parse_tables
 from pipeline.parse.rules import Violation, check, status
@@ -63,11 +64,16 @@ def process_report(data: bytes, source_uri: str, registered: Registered | None =
     if meta.agency_name is None:
         issues.append(Violation("agency_unknown", "no agency name in the report's title"))
     template = TEMPLATES.get(meta.template)
+    if meta.template == "legacy":  # free form: the headline figures its statistics table and prose state
+        legacy = read_legacy(doc.text)
+        issues.append(Violation("legacy_template", "a free-form report from before the 2019 template: "
+                                f"{len(legacy.figures)} headline figures read into legacy_indicators"))
+        issues += legacy.issues
+        rows = {"legacy_indicators": legacy.rows()}
+        return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, len(legacy.figures)), rows, issues,
+                            doc.pages, doc.read_by, body, report_covers(doc.text))
     if template is None:
-        rule = "legacy_template" if meta.template == "legacy" else "template_unknown"
-        detail = ("a free-form report from before the 2019 template: its numbers are not extracted"
-                  if meta.template == "legacy" else "neither template's tables were found: not an annual report?")
-        issues.append(Violation(rule, detail))
+        issues.append(Violation("template_unknown", "neither template's tables were found: not an annual report?"))
         return ReportResult(rid, source_uri, fmt, meta, agency_id, status(issues, 0), issues=issues, pages=doc.pages,
                             read_by=doc.read_by, identity=body)
     parsed = parse_tables(doc.text, template, ocr=doc.read_by == "ocr")

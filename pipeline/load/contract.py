@@ -6,6 +6,7 @@ their codes from the templates (`parse.templates`), so a code added there is des
 from __future__ import annotations
 
 from pipeline.load.metrics import METRICS
+from pipeline.parse.legacy import LEGACY_INDICATORS
 from pipeline.parse.templates import FACT_DIMS, FACT_TABLES, TEMPLATES
 
 SCHEMA_VERSION = "2026.12"  # bumped when a table or column of the contract changes
@@ -44,6 +45,8 @@ FACT_DESCRIPTIONS = {
     "fees": "Table 二, 第二十条第（八）项: administrative fees (an amount from 2021, item counts in 2019).",
     "procurement": "Table 二, 第二十条第（九）项, 2019 template only: centralised government procurement.",
     "appeals": "Table 四: administrative review and litigation over disclosure, by result.",
+    "legacy_indicators": "Reports of 2008–2018: each headline figure a report states, from its statistics table "
+                         "or its prose, for the year or cumulative, with the words it was read from.",
 }
 
 TABLE_DESCRIPTIONS = {
@@ -158,6 +161,9 @@ COLUMN_MEANINGS: dict[str, dict[str, str]] = {
         "metric": "the metric's code", "label_zh": "its Chinese label", "label_en": "its English label",
         "unit": "its unit", "templates": "the templates whose reports define it",
         "formula": "how it is computed from the fact tables", "additive": "whether sums over bodies make sense",
+        "legacy_formula": "how it is computed for reports of 2008–2018 from legacy_indicators (NULL: not stated then)",
+        "boundary": "at 2018→2019: whether the series joins across the template's arrival, and how far the "
+                    "definitions differ",
     },
 }
 
@@ -188,6 +194,15 @@ def _fact_columns(table: str) -> dict[str, str]:
 
 for _table in FACT_TABLES:
     COLUMN_MEANINGS[_table] = _fact_columns(_table)
+COLUMN_MEANINGS["legacy_indicators"] = {
+    **_COMMON,
+    "indicator": "; ".join(f"{i.code} {i.printed}" for i in LEGACY_INDICATORS if i.part_of is None),
+    "scope": "year (本年度: the report year's figure) or cumulative (历年累计)",
+    "unit": "as printed: 条, 件, 元 (a fee printed in 万元 is converted to 元)",
+    "source": "table (the statistics table) or prose (a sentence that states it)",
+    "evidence": "the row or the words the figure was read from",
+    "value": "the figure; where table and prose differ, the table's (both in report_issues)",
+}
 
 
 def column_meaning(table: str, column: str) -> str | None:

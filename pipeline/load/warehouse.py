@@ -75,7 +75,8 @@ DIMENSION_COLUMNS = {
     "deadlines": {"law": "VARCHAR", "article": "VARCHAR", "levels": "VARCHAR", "first_year": "INTEGER",
                   "last_year": "INTEGER", "due": "VARCHAR", "text": "VARCHAR"},
     "metric_definitions": {"metric": "VARCHAR", "label_zh": "VARCHAR", "label_en": "VARCHAR", "unit": "VARCHAR",
-                           "templates": "VARCHAR", "formula": "VARCHAR", "additive": "BOOLEAN"},
+                           "templates": "VARCHAR", "formula": "VARCHAR", "additive": "BOOLEAN",
+                           "legacy_formula": "VARCHAR", "boundary": "VARCHAR"},
 }
 
 

@@ -112,9 +112,9 @@ def _fmt(v: float) -> str:
 
 # Rules whose rows record what was done with a cell; they do not lower a report's status.
 NOTE_RULES = frozenset({"blank_as_zero", "cell_note", "legacy_template", "extraction_note", "ocr_derived",
-                        "agency_from_source"})
+                        "agency_from_source", "legacy_cells_split"})
 INCOMPLETE_RULES = frozenset({"table_missing", "row_missing", "cells_unresolved", "cells_ambiguous", "cells_missing",
-                              "legacy_template", "ocr_unconfirmed"})
+                              "legacy_template", "ocr_unconfirmed", "legacy_cells_ambiguous", "legacy_cell_blank"})
 
 
 def check(rows: Mapping[str, tuple[Row, Sequence[float | None]]]) -> list[Violation]:

@@ -204,6 +204,7 @@ FACT_TABLES: dict[str, str] = {
     "fees": "DOUBLE",
     "procurement": "DOUBLE",
     "appeals": "BIGINT",
+    "legacy_indicators": "DOUBLE",  # reports of 2008–2018 (parse.legacy): no template, headline figures
 }
 FACT_DIMS: dict[str, tuple[str, ...]] = {
     "applications": ("applicant", "stage"),
@@ -214,5 +215,6 @@ FACT_DIMS: dict[str, tuple[str, ...]] = {
     "fees": ("measure",),
     "procurement": ("measure",),
     "appeals": ("proceeding", "result"),
+    "legacy_indicators": ("indicator", "scope", "unit", "source", "evidence"),
 }
 FACT_TABLE_NAMES = tuple(FACT_TABLES)
