@@ -112,6 +112,7 @@ def test_search_by_pinyin_finds_both_baoshan_districts_and_opens_the_one_in_shan
     assert found.count() == 2  # 上海市 and 黑龙江省 each have a 宝山区, and each says where it is
     assert {page.locator("#results li a").nth(k).inner_text() for k in range(2)} == {"宝山区人民政府"}
     assert any("黑龙江省/双鸭山市/宝山区" in t for t in found.all_inner_texts())
+    assert {"黑龙江省/双鸭山市/宝山区", "上海市/宝山区"} <= set(page.locator("#regions a").all_inner_texts())  # regions too
     _shot(page, "search.png", tmp_path)
     page.fill("#q", "shanghai bsq")  # region and initials together
     assert page.locator("#results li").count() == 1

@@ -113,7 +113,9 @@ def scorecard_frame(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> pd.
                 AND rule NOT IN ('published_dates_disagree', 'region_total_differs')) AS incomplete,
                (SELECT any_value(detail) FROM report_issues i WHERE i.report_id = r.report_id
                 AND i.rule = 'cross_year_carry_over') AS carry_issue,
-               EXISTS (SELECT 1 FROM current_reports p WHERE p.agency_id = r.agency_id AND p.year = r.year - 1) AS has_prior,
+               -- 上年结转 against last year's 结转下年度: both years need table 三 (a legacy report has none)
+               r.template IN ('2019', '2021') AND EXISTS (SELECT 1 FROM current_reports p WHERE p.agency_id = r.agency_id
+                   AND p.year = r.year - 1 AND p.template IN ('2019', '2021')) AS has_prior,
                (SELECT value FROM applications f WHERE f.report_id = r.report_id AND f.applicant = 'total'
                 AND f.stage = 'received') AS received,
                (SELECT value FROM applications f WHERE f.report_id = r.report_id AND f.applicant = 'total'

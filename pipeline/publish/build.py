@@ -183,7 +183,7 @@ def _write_bodies(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
 
 def _write_index(con: duckdb.DuckDBPyConnection, agencies: pd.DataFrame, members: pd.DataFrame, data: Path) -> None:
     """data/index.json: every body as [id, name, region, level, pinyin keys, years with a report], and
-    every region as [id, path, bodies], for the search page."""
+    every region as [id, path, bodies, pinyin keys], for the search page."""
     years = dict(con.execute("""SELECT agency_id, string_agg(year::VARCHAR, ',' ORDER BY year)
                                 FROM current_reports GROUP BY agency_id""").fetchall())
     bodies = []
@@ -191,6 +191,7 @@ def _write_index(con: duckdb.DuckDBPyConnection, agencies: pd.DataFrame, members
         region = "/".join(x for x in (a.province, a.city, a.county) if isinstance(x, str) and x)
         bodies.append([a.agency_id, a.name, region, a.level, search_keys(f"{region}{a.name}"), years.get(a.agency_id, "")])
     regions = members.groupby(["region_id", "path"]).size().reset_index(name="bodies").sort_values("path")
+    regions["keys"] = [search_keys(path.replace("/", "")) for path in regions["path"]]
     _write(data / "index.json", {"bodies": bodies, "regions": regions.values.tolist()})
 
 

@@ -360,7 +360,8 @@ async function viewSearch(query, level) {
           <span class="muted">${esc(r[2] || "地区未知")} · ${levelLabel(m, r[3])} · ${esc(r[5] || "无年报 no report")}</span></li>`).join("")
         : `<li class="muted">没有找到 nothing found</li>`) : "";
     const words = q.toLowerCase().trim();
-    const regions = idx.regions.filter((r) => (words ? r[1].includes(words) : !r[1].includes("/"))).slice(0, 40);
+    const flat = words.replace(/\s+/g, "");
+    const regions = idx.regions.filter((r) => (words ? r[1].includes(words) || r[3].includes(flat) : !r[1].includes("/"))).slice(0, 40);
     document.getElementById("regions").innerHTML = regions.map((r) => `<a href="${link({ region: r[0] })}">${esc(r[1])}</a> <span class="muted">${r[2]}</span>`).join(" ");
     history.replaceState(null, "", q || lv ? link({ q, level: lv }) : "index.html");
   };
