@@ -224,3 +224,13 @@ def test_every_loaded_code_is_one_schema_md_defines():
     section = schema.split("## Legacy years")[1].split("## Year over year")[0]
     assert set(LOADED) == set(re.findall(r"`([a-z_]+)`", section)) - {"legacy_indicators", "year", "cumulative",
                                                                        "table", "prose", "report_issues"}
+
+
+def test_prose_after_the_table_is_read_and_the_table_is_no_prose():
+    text = ("某局2014年政府信息公开工作年度报告 附表：指标名称 计量单位 本年度 历年累计 主动公开信息数 条 12 40 "
+            "受理政府信息公开申请总数 件 0 3 四、收费及减免情况 本年度无政府信息公开收费及减免情况。")
+    reading = read_legacy(text)
+    assert {(f.indicator, f.scope): (f.value, f.source) for f in reading.figures} == {
+        ("proactive_items", "year"): (12, "table"), ("proactive_items", "cumulative"): (40, "table"),
+        ("requests_received", "year"): (0, "table"), ("requests_received", "cumulative"): (3, "table"),
+        ("fees_yuan", "year"): (0, "prose")}

@@ -101,8 +101,12 @@ def read_legacy(text: str) -> LegacyReading:
     """Every headline figure the report states, from its statistics table and its prose."""
     text = normalise(text)
     issues: list[Violation] = []
-    prose = prose_figures(text, issues)
-    table = table_figures(text, prose, issues)
+    tables = table_rows(text)
+    words = text
+    for t in reversed(tables):  # the tables' own words are not prose
+        words = words[:t.span[0]] + "。" + words[t.span[1]:]
+    prose = prose_figures(words, issues)
+    table = table_figures(tables, prose, issues)
     figures: dict[tuple[str, str], Figure] = dict(table)
     for key, said in prose.items():
         values = {f.value for f in said}
@@ -135,10 +139,18 @@ class _Row:
     evidence: str
 
 
-def table_rows(text: str) -> list[tuple[list[_Row], int]]:
-    """Each statistics table's rows (label, unit, cells) and its number of value columns."""
+@dataclass
+class _Table:
+    rows: list[_Row]
+    columns: int  # 1 (this year's) or 2 (and 历年累计)
+    span: tuple[int, int]  # where it stands in the text: the prose is what is left
+
+
+def table_rows(text: str) -> list[_Table]:
+    """Each statistics table: its rows (label, unit, cells), its number of value columns, its place."""
     out = []
-    starts = [m.end() for m in _HEADER.finditer(text)]
+    headers = list(_HEADER.finditer(text))
+    starts = [m.end() for m in headers]
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(text)
         segment = text[start:end]
@@ -166,7 +178,7 @@ def table_rows(text: str) -> list[tuple[list[_Row], int]]:
                 cells = cells[:-1]  # 条 0 0 2同意…: an ordinal with no mark after it
             rows.append(_Row(label, m.group(1), cells, f"{label} {m.group(1)} {' '.join(cells)}"))
             previous_end = m.end()
-        out.append((rows, columns))
+        out.append(_Table(rows, columns, (headers[n].start(), start + previous_end)))
     return out
 
 
@@ -189,13 +201,13 @@ def indicator_of(label: str) -> LegacyIndicator | None:
     return None
 
 
-def table_figures(text: str, prose: dict[tuple[str, str], list[Figure]],
+def table_figures(tables: list[_Table], prose: dict[tuple[str, str], list[Figure]],
                   issues: list[Violation]) -> dict[tuple[str, str], Figure]:
     found: dict[tuple[str, str], Figure] = {}
     parts: dict[tuple[str, str], list[Figure]] = {}
-    for rows, columns in table_rows(text):
-        scopes = SCOPES[:columns]
-        for row in rows:
+    for table in tables:
+        columns, scopes = table.columns, SCOPES[:table.columns]
+        for row in table.rows:
             indicator = indicator_of(row.label)
             if indicator is None:
                 continue
@@ -326,8 +338,7 @@ def _around(clause: str, m: re.Match) -> str:
 
 def prose_figures(text: str, issues: list[Violation]) -> dict[tuple[str, str], list[Figure]]:
     """(indicator, scope) -> the distinct figures the prose states for it, each with its clause."""
-    body = text.split("指标名称")[0] if "指标名称" in text else text  # the table's own words are not prose
-    body = _HEADER.split(body)[0].replace("\n", "")  # a line break is no clause break (PDF lines end anywhere)
+    body = text.replace("\n", "")  # a line break is no clause break (PDF lines end anywhere)
     out: dict[tuple[str, str], list[Figure]] = {}
 
     def add(code: str, scope: str, value: float, clause: str) -> None:
