@@ -47,7 +47,9 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(site):
+    """Started after the site is built: Playwright's sync API runs an event loop in this thread, and the
+    crawl of `gongkai run` needs one of its own."""
     from pipeline.synth.formats import with_cjk_fonts
 
     with playwright.sync_playwright() as p:
