@@ -151,6 +151,8 @@ def test_the_2017_national_statistics_table_layout():
      {"requests_received": 3, "requests_in_person": 1, "requests_online": 2}),
     ("未收到行政复议申请；发生1件针对本局政府信息公开事务的行政诉讼案。", {"review_total": 0, "litigation_total": 1}),
     ("接待群众咨询35人次，发布新闻稿12篇，无收费及减免情况。", {"fees_yuan": 0}),
+    ("受理政府信息公开申请共计5件，同意公开的有3件，不予公开的有2件。",
+     {"requests_received": 5, "granted": 3, "withheld": 2}),
 ])
 def test_prose_gives_only_what_a_sentence_states(sentence, wanted):
     got = {f.indicator: f.value for f in read_legacy(f"某局2014年政府信息公开工作年度报告 {sentence}").figures}
@@ -234,3 +236,9 @@ def test_prose_after_the_table_is_read_and_the_table_is_no_prose():
         ("proactive_items", "year"): (12, "table"), ("proactive_items", "cumulative"): (40, "table"),
         ("requests_received", "year"): (0, "table"), ("requests_received", "cumulative"): (3, "table"),
         ("fees_yuan", "year"): (0, "prose")}
+
+
+def test_a_table_headed_by_its_items_is_read_as_well():
+    reading = read_legacy("某局2014年政府信息公开工作年度报告 统计项目 单位 本年度 累计 主动公开信息数 条 5 9")
+    assert {(f.indicator, f.scope): f.value for f in reading.figures} == {("proactive_items", "year"): 5,
+                                                                         ("proactive_items", "cumulative"): 9}

@@ -69,7 +69,7 @@ _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 _CELL = rf"(?:{_NUMBER}|[—/{BLANK_MARK}-]+)"
 # a row as a table prints it: its unit, then its cells (the label is whatever came before)
 _ROW = re.compile(rf"({UNITS})\s*({_CELL}(?:\s+{_CELL})*)")
-_HEADER = re.compile(r"指\s*标\s*名\s*称|统\s*计\s*指\s*标")
+_HEADER = re.compile(r"指\s*标\s*名\s*称|统\s*计\s*指\s*标|统\s*计\s*项\s*目|指\s*标\s*项\s*目")
 _HEADER_WORDS = re.compile(r"^(计量单位|单位|数量|本年度|本年|\d{4}年度?|历年累计|累计数?|年末统计|年末数|合计)+")
 # ordinals and 其中 mark where a label starts: 一、 （一） 1. 1、 其中：1
 _MARKERS = re.compile(r"其中:?\d*[.、]?|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、|\d+[.、]")
@@ -294,16 +294,16 @@ PROSE_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("proactive_items", "year", rf"(?<!累计)(?<!历年)主动公开(了)?(政府)?信息(共|总数为?)?{_COUNT}条"),
     ("proactive_web", "year", rf"(政府|门户)?网站(上)?(主动)?公开(了)?(政府)?信息(共)?{_COUNT}条"),
     ("proactive_web", "year", rf"在(政府|门户)?网站(上)?公开的{_COUNT}条"),
-    ("requests_received", "year", rf"(收到|受理|接到)(了)?(政府信息公开|信息公开|依申请公开(政府)?信息的?)?申请(共|总数|合计)?{_COUNT}(件|个|份|条)"),
+    ("requests_received", "year", rf"(收到|受理|接到)(了)?(政府信息公开|信息公开|依申请公开(政府)?信息的?)?申请(共计|共有|共|总数为?|合计|总计)?{_COUNT}(件|个|份|条)"),
     ("requests_received", "year", rf"(收到|受理|接到)(了)?依申请公开(政府)?(信息)?(的)?(申请)?(共)?{_COUNT}(件|条)"),
     ("requests_received", "year", rf"(收到|受理|接到)(了)?{_COUNT}(件|个|份|条)(政府信息公开|信息公开|依申请公开)申请"),
     ("requests_in_person", "year", rf"当面(申请|提出申请)?(的)?{_COUNT}件"),
     ("requests_online", "year", rf"(网上|网络|互联网)(申请|提出申请)?(的)?{_COUNT}件"),
     ("requests_letter", "year", rf"信函(申请)?(的)?{_COUNT}件"),
     ("responses_total", "year", rf"(共|全部)?答复(了)?(申请)?{_COUNT}件"),
-    ("granted", "year", rf"(?<![部分不])同意公开[”\"']?(的)?{_COUNT}件"),
-    ("partially_granted", "year", rf"同意部分公开[”\"']?(的)?{_COUNT}件"),
-    ("withheld", "year", rf"不予公开[”\"']?的?{_COUNT}件"),
+    ("granted", "year", rf"(?<![部分不])同意公开[”\"']?(的)?(有)?{_COUNT}件"),
+    ("partially_granted", "year", rf"同意部分公开[”\"']?(的)?(有)?{_COUNT}件"),
+    ("withheld", "year", rf"不予公开[”\"']?(的)?(有)?{_COUNT}件"),
     ("fees_yuan", "year", r"收取(了)?[^,;。]{0,8}?费(用)?(共|合计)?(?P<n>\d[\d,]*(?:\.\d+)?)元"),
 )
 # a 未/没有/无 clause that names an indicator states it is 0
