@@ -116,6 +116,8 @@ def test_search_by_pinyin_finds_both_baoshan_districts_and_opens_the_one_in_shan
     assert any("黑龙江省/双鸭山市/宝山区" in t for t in found.all_inner_texts())
     assert {"黑龙江省/双鸭山市/宝山区", "上海市/宝山区"} <= set(page.locator("#regions a").all_inner_texts())  # regions too
     _shot(page, "search.png", tmp_path)
+    page.fill("#q", "江苏 县级")  # a region and a level
+    assert page.locator("#results li a").all_inner_texts() == ["洪泽区人民政府"]
     page.fill("#q", "shanghai bsq")  # region and initials together
     assert page.locator("#results li").count() == 1
     page.locator("#results li a").click()

@@ -253,7 +253,7 @@ async function viewCompare(ids, metric) {
   const add = document.getElementById("add");
   if (add) {
     add.oninput = async () => {
-      const found = search(await index(), add.value, "", 10);
+      const found = search(await index(), add.value, "", 10, m.levels);
       document.getElementById("add-list").innerHTML = found.map((r) => `<option value="${esc(r[0])}">${esc(r[1])}（${esc(r[2])}）</option>`).join("");
       const exact = found.find((r) => r[0] === add.value);
       if (exact) go({ compare: [...ids, exact[0]].join(","), metric });
@@ -325,14 +325,14 @@ function coverage(reg) {
   return html + `</tbody></table></div>`;
 }
 
-// a body matches when every word of the query is in its region and name, or in their pinyin
-function search(idx, query, level, limit) {
+// a body matches when every word of the query is in its region, name or level (县级, county), or in their pinyin
+function search(idx, query, level, limit, levels = {}) {
   const words = query.toLowerCase().trim().split(/\s+/).filter(Boolean);
   if (!words.length) return [];
   const out = [];
   for (const r of idx.bodies) {
     if (level && r[3] !== level) continue;
-    const text = r[2] + r[1];
+    const text = r[2] + r[1] + " " + (levels[r[3]] || r[3] || "").toLowerCase();
     if (words.every((w) => text.includes(w) || r[4].includes(w) || r[0] === w)) {
       out.push(r);
     }
@@ -354,7 +354,7 @@ async function viewSearch(query, level) {
   const input = document.getElementById("q"), select = document.getElementById("level");
   const show = () => {
     const q = input.value, lv = select.value;
-    const found = search(idx, q, lv, 50);
+    const found = search(idx, q, lv, 50, m.levels);
     document.getElementById("results").innerHTML = q.trim()
       ? (found.length ? found.map((r) => `<li data-agency="${esc(r[0])}"><a href="${link({ agency: r[0] })}">${esc(r[1])}</a>
           <span class="muted">${esc(r[2] || "地区未知")} · ${levelLabel(m, r[3])} · ${esc(r[5] || "无年报 no report")}</span></li>`).join("")
