@@ -153,6 +153,8 @@ def test_the_2017_national_statistics_table_layout():
     ("接待群众咨询35人次，发布新闻稿12篇，无收费及减免情况。", {"fees_yuan": 0}),
     ("受理政府信息公开申请共计5件，同意公开的有3件，不予公开的有2件。",
      {"requests_received": 5, "granted": 3, "withheld": 2}),
+    ("共收到依申请公开信息十二件，同意公开两件。本年度未发生一起因政府信息公开引起的行政复议案件。",
+     {"requests_received": 12, "granted": 2, "review_total": 0}),  # counts in words; 未发生一起 is none
 ])
 def test_prose_gives_only_what_a_sentence_states(sentence, wanted):
     got = {f.indicator: f.value for f in read_legacy(f"某局2014年政府信息公开工作年度报告 {sentence}").figures}
@@ -242,3 +244,13 @@ def test_a_table_headed_by_its_items_is_read_as_well():
     reading = read_legacy("某局2014年政府信息公开工作年度报告 统计项目 单位 本年度 累计 主动公开信息数 条 5 9")
     assert {(f.indicator, f.scope): f.value for f in reading.figures} == {("proactive_items", "year"): 5,
                                                                          ("proactive_items", "cumulative"): 9}
+
+
+def test_a_table_with_last_years_column_reads_this_years_and_one_with_two_years_reads_neither():
+    three = read_legacy("某局2014年政府信息公开工作年度报告 指标名称 计量单位 本年度 上年度 历年累计 "
+                        "主动公开信息数 条 5 3 9 受理政府信息公开申请总数 件 2 1 4")
+    assert {(f.indicator, f.scope): f.value for f in three.figures} == {
+        ("proactive_items", "year"): 5, ("proactive_items", "cumulative"): 9,
+        ("requests_received", "year"): 2, ("requests_received", "cumulative"): 4}
+    two_years = read_legacy("某局2018年政府信息公开工作年度报告 指标名称 单位 2017年 2018年 主动公开信息数 条 5 3")
+    assert two_years.figures == [] and [i.rule for i in two_years.issues] == ["legacy_columns_unclear"]

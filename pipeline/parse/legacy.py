@@ -70,7 +70,7 @@ _CELL = rf"(?:{_NUMBER}|[—/{BLANK_MARK}-]+)"
 # a row as a table prints it: its unit, then its cells (the label is whatever came before)
 _ROW = re.compile(rf"({UNITS})\s*({_CELL}(?:\s+{_CELL})*)")
 _HEADER = re.compile(r"指\s*标\s*名\s*称|统\s*计\s*指\s*标|统\s*计\s*项\s*目|指\s*标\s*项\s*目")
-_HEADER_WORDS = re.compile(r"^(计量单位|单位|数量|本年度|本年|\d{4}年度?|历年累计|累计数?|年末统计|年末数|合计)+")
+_HEADER_WORDS = re.compile(r"^(计量单位|单位|数量|本年度|本年|上年同期|上年度?|去年|本期|统计数|\d{4}年度?|历年累计|累计数?|年末统计|年末数|合计)+")
 # ordinals and 其中 mark where a label starts: 一、 （一） 1. 1、 其中：1
 _MARKERS = re.compile(r"其中:?\d*[.、]?|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、|\d+[.、]")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
@@ -142,8 +142,26 @@ class _Row:
 @dataclass
 class _Table:
     rows: list[_Row]
-    columns: int  # 1 (this year's) or 2 (and 历年累计)
+    scopes: tuple[str | None, ...]  # each value column's scope: year, cumulative, or None (上年度: not ours)
     span: tuple[int, int]  # where it stands in the text: the prose is what is left
+
+    @property
+    def columns(self) -> int:
+        return len(self.scopes)
+
+
+# the value columns a header names, in order: 历年累计 (cumulative), 上年度 (not the report year's), 本年度
+_COLUMN_WORDS = re.compile(r"(历年累计|累计)|(上年度?|去年|上年同期)|(本年度|本年|\d{4}年度?|年末统计|年末数|统计数|数量|本期)")
+
+
+def column_scopes(header: str) -> tuple[str | None, ...]:
+    """The scope of each value column the header names; two columns of one scope are neither's (which of
+    2017年 and 2018年 is the report's?)."""
+    found = [("cumulative", None, "year")[[g is not None for g in m.groups()].index(True)]
+             for m in _COLUMN_WORDS.finditer(header)]
+    if not found:
+        return ("year",)
+    return tuple(s if found.count(s) == 1 else None for s in found)
 
 
 def table_rows(text: str) -> list[_Table]:
@@ -157,8 +175,8 @@ def table_rows(text: str) -> list[_Table]:
         matches = list(_ROW.finditer(segment))
         if not matches:
             continue
-        header = re.sub(r"\s+", "", segment[:matches[0].start()])
-        columns = 2 if "累计" in header else 1
+        scopes = column_scopes(re.sub(r"\s+", "", segment[:matches[0].start()]))
+        columns = len(scopes)
         rows: list[_Row] = []
         previous_end = 0
         for k, m in enumerate(matches):
@@ -178,7 +196,7 @@ def table_rows(text: str) -> list[_Table]:
                 cells = cells[:-1]  # 条 0 0 2同意…: an ordinal with no mark after it
             rows.append(_Row(label, m.group(1), cells, f"{label} {m.group(1)} {' '.join(cells)}"))
             previous_end = m.end()
-        out.append(_Table(rows, columns, (headers[n].start(), start + previous_end)))
+        out.append(_Table(rows, scopes, (headers[n].start(), start + previous_end)))
     return out
 
 
@@ -206,14 +224,16 @@ def table_figures(tables: list[_Table], prose: dict[tuple[str, str], list[Figure
     found: dict[tuple[str, str], Figure] = {}
     parts: dict[tuple[str, str], list[Figure]] = {}
     for table in tables:
-        columns, scopes = table.columns, SCOPES[:table.columns]
+        if "year" not in table.scopes:
+            issues.append(Violation("legacy_columns_unclear", "the statistics table's header names no single column "
+                                    "of the report year (two years' columns?): its figures are not loaded"))
         for row in table.rows:
             indicator = indicator_of(row.label)
             if indicator is None:
                 continue
-            values = _cells(row, columns, indicator, found, prose, issues)
-            for scope, value in zip(scopes, values, strict=True):
-                if value is None:
+            values = _cells(row, table.scopes, indicator, found, prose, issues)
+            for scope, value in zip(table.scopes, values, strict=True):
+                if value is None or scope is None:
                     continue
                 unit, value = _in_unit(indicator, row.unit, value)
                 figure = Figure(indicator.part_of or indicator.code, scope, value, unit, "table", row.evidence)
@@ -234,17 +254,18 @@ def _in_unit(indicator: LegacyIndicator, unit: str, value: float) -> tuple[str, 
     return unit, value
 
 
-def _cells(row: _Row, columns: int, indicator: LegacyIndicator, found: dict[tuple[str, str], Figure],
-           prose: dict[tuple[str, str], list[Figure]], issues: list[Violation]) -> list[float | None]:
+def _cells(row: _Row, scopes: tuple[str | None, ...], indicator: LegacyIndicator,
+           found: dict[tuple[str, str], Figure], prose: dict[tuple[str, str], list[Figure]],
+           issues: list[Violation]) -> list[float | None]:
     """The row's values by column; None for a cell that is blank or cannot be read one way only."""
-    cells = row.cells
+    cells, columns = row.cells, len(scopes)
     if len(cells) == columns:
         values = [_number(c) for c in cells]
         for c, v in zip(cells, values, strict=True):
             if v is None:
                 issues.append(Violation("legacy_cell_blank", f"{row.evidence}: {c!r} is no number; not loaded"))
         return values
-    if len(cells) == 1 and columns == 2 and cells[0].isdigit():
+    if len(cells) == 1 and scopes == SCOPES and cells[0].isdigit():  # this year's and 历年累计, run together
         options = splits(cells[0])
         code = indicator.part_of or indicator.code
         said = [tuple(f.value for f in prose.get((code, s), [])) for s in SCOPES]
@@ -287,7 +308,8 @@ def _number(cell: str) -> float | None:
 # --- prose -------------------------------------------------------------------------------------------
 _SENTENCE = re.compile(r"[。;!?]")
 _CLAUSE = re.compile(r",(?!\d{3})|:")
-_COUNT = r"(?P<n>\d[\d,]*)"
+_CN_DIGITS = "零〇一二两三四五六七八九十百"
+_COUNT = rf"(?P<n>\d[\d,]*|[{_CN_DIGITS}]+)"  # 4件, or 四件: prose writes small counts in words too
 # (indicator, scope, pattern with the figure as its group n): sentences that state a figure plainly
 PROSE_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("proactive_items", "cumulative", rf"历年(来)?(累计)?(共)?主动公开(了)?(政府)?信息(系|共|为|达)?{_COUNT}条"),
@@ -316,9 +338,25 @@ ZERO_PATTERNS: tuple[tuple[str, str], ...] = (
     ("complaints", rf"{_NONE}[^,;。]{{0,50}}?(行政申诉|举报)"),
 )
 _APPEAL_WORDS = ("复议", "诉讼", "申诉", "举报")
-_CASES = re.compile(r"(\d[\d,]*)(件|起|宗|例)")
+_CASES = re.compile(rf"(\d[\d,]*|[{_CN_DIGITS}]+)(件|起|宗|例)")
+_DIGIT_CASES = re.compile(r"\d[\d,]*(件|起|宗|例)")  # 未发生一起…: a "none" with 一起 in it is still none
 _NEAR = 20  # characters between a count and the proceeding it counts
 _SINCE = ("截至", "截止", "累计", "历年", "以来")  # a figure of these clauses is no year's figure
+
+
+def count_value(text: str) -> float:
+    """'1,234' -> 1234; '十二' -> 12, '两' -> 2, '一百零五' -> 105."""
+    if text[0].isdigit():
+        return float(text.replace(",", ""))
+    digits = {c: n for n, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+    total, current = 0, 0
+    for c in text:
+        if c in digits:
+            current = digits[c]
+        elif c in "十百":
+            total += (current or 1) * (10 if c == "十" else 100)
+            current = 0
+    return float(total + current)
 
 
 def _clauses(body: str):
@@ -352,7 +390,7 @@ def prose_figures(text: str, issues: list[Violation]) -> dict[tuple[str, str], l
             if (code.startswith("requests") and appeals) or (scope == "year" and since):
                 continue
             for m in re.finditer(pattern, clause):
-                add(code, scope, float(m.group("n").replace(",", "")), _around(clause, m))
+                add(code, scope, count_value(m.group("n")), _around(clause, m))
         counts = list(_CASES.finditer(clause))
         # 发生1件…政府信息公开…行政诉讼案: one count, one proceeding named next to it, about disclosure (not the
         # body's caseload); a heading that names both (…行政复议、提起行政诉讼的情况) is farther away
@@ -365,8 +403,8 @@ def prose_figures(text: str, issues: list[Violation]) -> dict[tuple[str, str], l
                 code, word = near[0]
                 start, end = min(word.start(), count.start()), max(word.end(), count.end())
                 if "信息公开" in clause[max(0, start - 10):end]:  # said of disclosure, right there
-                    add(code, "year", float(count.group(1).replace(",", "")), _around(clause, count))
-        if _CASES.search(clause):
+                    add(code, "year", count_value(count.group(1)), _around(clause, count))
+        if _DIGIT_CASES.search(clause):
             continue  # a clause with counts states them; it is no 'none'
         for code, pattern in ZERO_PATTERNS:
             m = re.search(pattern, clause)

@@ -114,7 +114,8 @@ def _fmt(v: float) -> str:
 NOTE_RULES = frozenset({"blank_as_zero", "cell_note", "legacy_template", "extraction_note", "ocr_derived",
                         "agency_from_source", "legacy_cells_split"})
 INCOMPLETE_RULES = frozenset({"table_missing", "row_missing", "cells_unresolved", "cells_ambiguous", "cells_missing",
-                              "legacy_template", "ocr_unconfirmed", "legacy_cells_ambiguous", "legacy_cell_blank"})
+                              "legacy_template", "ocr_unconfirmed", "legacy_cells_ambiguous", "legacy_cell_blank",
+                              "legacy_columns_unclear"})
 
 
 def check(rows: Mapping[str, tuple[Row, Sequence[float | None]]]) -> list[Violation]:
