@@ -11,8 +11,6 @@ breaches found in the servers' own logs, and the crawler's CPU per request.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import resource
 import sys
 import tempfile
 import time
@@ -21,48 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.crawl.registry import load_registry  # noqa: E402
-from pipeline.synth.country import Country, Plan, politeness_breaches  # noqa: E402
-
-
-def serve(plan: Plan, hosts: range, conn) -> None:
-    """Some of the country's hosts, in a process of their own: the crawler's CPU is not the servers',
-    and each server process stamps arrivals for few hosts (one process for 100 hosts stamped some
-    arrivals 100 ms late)."""
-    with Country(plan, serve=hosts) as country:
-        conn.send([(h.index, h.port) for h in country.hosts if h.index in hosts])
-        while conn.recv() == "log":  # the log so far and the servers' CPU, then cleared; anything else stops
-            conn.send((list(country.log), _cpu()))
-            del country.log[:]
-
-
-class Servers:
-    """The country's hosts over `processes` server processes, asked as one."""
-
-    def __init__(self, plan: Plan, processes: int) -> None:
-        self.country = Country(plan, serve=range(0))
-        step = -(-plan.hosts // processes)
-        self.pipes = []
-        for start in range(0, plan.hosts, step):
-            parent, child = mp.Pipe()
-            mp.get_context("fork").Process(target=serve, args=(plan, range(start, start + step), child),
-                                           daemon=True).start()
-            self.pipes.append(parent)
-        ports = dict(port for pipe in self.pipes for port in pipe.recv())
-        for host in self.country.hosts:
-            host.port = ports[host.index]
-
-    def send(self, message: str) -> None:
-        for pipe in self.pipes:
-            pipe.send(message)
-
-    def recv(self) -> tuple[list, float]:
-        answers = [pipe.recv() for pipe in self.pipes]
-        return [hit for log, _ in answers for hit in log], sum(cpu for _, cpu in answers)
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from pipeline.synth.country import Plan, Servers, cpu_seconds, politeness_breaches  # noqa: E402
 
 
 def night(label: str, registry: Path, root: Path, conn, delay: float, hosts: int, kinds: dict[str, str]) -> dict:
@@ -70,9 +27,9 @@ def night(label: str, registry: Path, root: Path, conn, delay: float, hosts: int
 
     conn.send("log")
     _, served_cpu = conn.recv()
-    cpu, start = _cpu(), time.monotonic()
+    cpu, start = cpu_seconds(), time.monotonic()
     summary = crawl_all(root, [str(registry)], None)
-    seconds, cpu = time.monotonic() - start, _cpu() - cpu
+    seconds, cpu = time.monotonic() - start, cpu_seconds() - cpu
     conn.send("log")
     log, served = conn.recv()
     breaches = politeness_breaches(log, delay)
