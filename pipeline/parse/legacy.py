@@ -70,7 +70,10 @@ _CELL = rf"(?:{_NUMBER}|[—/{BLANK_MARK}-]+)"
 # a row as a table prints it: its unit, then its cells (the label is whatever came before)
 _ROW = re.compile(rf"({UNITS})\s*({_CELL}(?:\s+{_CELL})*)")
 _HEADER = re.compile(r"指\s*标\s*名\s*称|统\s*计\s*指\s*标|统\s*计\s*项\s*目|指\s*标\s*项\s*目")
-_HEADER_WORDS = re.compile(r"^(计量单位|单位|数量|本年度|本年|上年同期|上年度?|去年|本期|统计数|\d{4}年度?|历年累计|累计数?|年末统计|年末数|合计)+")
+# the value columns a header names: 历年累计 (cumulative), 上年度 (not the report year's), 本年度 (the year's)
+_CUMULATIVE, _PRIOR, _THIS_YEAR = "历年累计|累计", "上年同期|上年度?|去年", r"本年度|本年|\d{4}年度?|年末统计|年末数|统计数|数量|本期"
+_COLUMN_WORDS = re.compile(rf"({_CUMULATIVE})|({_PRIOR})|({_THIS_YEAR})")
+_HEADER_WORDS = re.compile(rf"^(计量单位|单位|合计|累计数|{_CUMULATIVE}|{_PRIOR}|{_THIS_YEAR})+")  # before the first row
 # ordinals and 其中 mark where a label starts: 一、 （一） 1. 1、 其中：1
 _MARKERS = re.compile(r"其中:?\d*[.、]?|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、|\d+[.、]")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
@@ -105,7 +108,7 @@ def read_legacy(text: str) -> LegacyReading:
     words = text
     for t in reversed(tables):  # the tables' own words are not prose
         words = words[:t.span[0]] + "。" + words[t.span[1]:]
-    prose = prose_figures(words, issues)
+    prose = prose_figures(words)
     table = table_figures(tables, prose, issues)
     figures: dict[tuple[str, str], Figure] = dict(table)
     for key, said in prose.items():
@@ -150,8 +153,6 @@ class _Table:
         return len(self.scopes)
 
 
-# the value columns a header names, in order: 历年累计 (cumulative), 上年度 (not the report year's), 本年度
-_COLUMN_WORDS = re.compile(r"(历年累计|累计)|(上年度?|去年|上年同期)|(本年度|本年|\d{4}年度?|年末统计|年末数|统计数|数量|本期)")
 
 
 def column_scopes(header: str) -> tuple[str | None, ...]:
@@ -374,7 +375,7 @@ def _around(clause: str, m: re.Match) -> str:
     return clause[max(0, m.start() - 30):m.end() + 10]
 
 
-def prose_figures(text: str, issues: list[Violation]) -> dict[tuple[str, str], list[Figure]]:
+def prose_figures(text: str) -> dict[tuple[str, str], list[Figure]]:
     """(indicator, scope) -> the distinct figures the prose states for it, each with its clause."""
     body = text.replace("\n", "")  # a line break is no clause break (PDF lines end anywhere)
     out: dict[tuple[str, str], list[Figure]] = {}
